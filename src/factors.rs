@@ -1,0 +1,157 @@
+//! The int8 item-factor block and the kernels that score against it.
+//!
+//! Each item row holds `dim` signed bytes padded with zeros to `stride` (a
+//! multiple of 16, one SIMD register), plus one f32 scale: the real factor is
+//! `q[j] * scale`. Rows are read in place from the model bytes.
+
+/// Bytes per SIMD register; rows are padded to a multiple of this.
+pub const LANES: usize = 16;
+
+/// Rounds a factor dimension up to the padded row length.
+pub fn stride_for(dim: usize) -> usize {
+    dim.div_ceil(LANES) * LANES
+}
+
+/// Where the factor rows sit in the model buffer, and their scales.
+#[derive(Debug, Clone, Default)]
+pub struct FactorBlock {
+    pub offset: usize,
+    pub items: usize,
+    pub dim: usize,
+    pub stride: usize,
+    pub scales: Vec<f32>,
+}
+
+impl FactorBlock {
+    /// The padded int8 row of item `i` (bytes to be read as i8).
+    #[inline]
+    pub fn row<'a>(&self, bytes: &'a [u8], i: usize) -> &'a [u8] {
+        let start = self.offset + i * self.stride;
+        bytes.get(start..start + self.stride).unwrap_or(&[])
+    }
+
+    /// The dequantised factors of item `i` (length `dim`).
+    pub fn row_f32(&self, bytes: &[u8], i: usize) -> Vec<f32> {
+        let scale = self.scales.get(i).copied().unwrap_or(0.0);
+        self.row(bytes, i)[..self.dim.min(self.stride)]
+            .iter()
+            .map(|&b| (b as i8) as f32 * scale)
+            .collect()
+    }
+}
+
+/// A query vector quantised like the item rows, so scoring is int8 × int8
+/// with i32 accumulation; `scale` converts the integer dot back to a float.
+#[derive(Debug, Clone, Default)]
+pub struct QuantizedQuery {
+    pub values: Vec<i8>,
+    pub scale: f32,
+}
+
+impl QuantizedQuery {
+    /// Quantises `v` symmetrically to [-127, 127], zero-padded to `stride`.
+    pub fn new(v: &[f32], stride: usize) -> QuantizedQuery {
+        let (values, scale) = quantize_row(v, stride);
+        QuantizedQuery { values, scale }
+    }
+}
+
+/// Symmetric per-row int8 quantisation shared by the model writer and the
+/// query path, so both round the same way.
+pub fn quantize_row(v: &[f32], stride: usize) -> (Vec<i8>, f32) {
+    let max = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    let mut out = vec![0i8; stride.max(v.len())];
+    if max == 0.0 || !max.is_finite() {
+        return (out, 0.0);
+    }
+    let scale = max / 127.0;
+    for (o, &x) in out.iter_mut().zip(v) {
+        *o = (x / scale).round().clamp(-127.0, 127.0) as i8;
+    }
+    (out, scale)
+}
+
+/// Integer dot product of an int8 row with an int8 query, portable version.
+#[inline]
+pub fn dot_scalar(row: &[u8], query: &[i8]) -> i32 {
+    row.iter()
+        .zip(query)
+        .map(|(&a, &b)| (a as i8) as i32 * b as i32)
+        .sum()
+}
+
+/// SIMD128 version: widen int8 to int16 and use `i32x4.dot_i16x8_s`.
+/// Both slices must have the same length, a multiple of 16.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline]
+pub fn dot_simd(row: &[u8], query: &[i8]) -> i32 {
+    use core::arch::wasm32::*;
+    let n = row.len().min(query.len()) / LANES * LANES;
+    let mut acc = i32x4_splat(0);
+    let mut j = 0;
+    while j < n {
+        // SAFETY: j + 16 <= n <= len of both slices; v128_load is unaligned.
+        let (a, b) = unsafe {
+            (
+                v128_load(row.as_ptr().add(j) as *const v128),
+                v128_load(query.as_ptr().add(j) as *const v128),
+            )
+        };
+        let a_lo = i16x8_extend_low_i8x16(a);
+        let a_hi = i16x8_extend_high_i8x16(a);
+        let b_lo = i16x8_extend_low_i8x16(b);
+        let b_hi = i16x8_extend_high_i8x16(b);
+        acc = i32x4_add(acc, i32x4_dot_i16x8(a_lo, b_lo));
+        acc = i32x4_add(acc, i32x4_dot_i16x8(a_hi, b_hi));
+        j += LANES;
+    }
+    let tail = dot_scalar(&row[n..], &query[n..]);
+    i32x4_extract_lane::<0>(acc)
+        + i32x4_extract_lane::<1>(acc)
+        + i32x4_extract_lane::<2>(acc)
+        + i32x4_extract_lane::<3>(acc)
+        + tail
+}
+
+/// The kernel ranking uses: SIMD where the build has it, scalar otherwise.
+#[inline]
+pub fn dot(row: &[u8], query: &[i8]) -> i32 {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        dot_simd(row, query)
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        dot_scalar(row, query)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantisation_error_is_within_half_a_step() {
+        let v: Vec<f32> = (0..40).map(|i| ((i * 37 % 23) as f32 - 11.0) / 7.0).collect();
+        let (q, scale) = quantize_row(&v, stride_for(v.len()));
+        assert_eq!(q.len(), 48);
+        for (x, qi) in v.iter().zip(&q) {
+            assert!((x - *qi as f32 * scale).abs() <= scale * 0.5 + 1e-6);
+        }
+        assert!(q[40..].iter().all(|&p| p == 0), "padding stays zero");
+    }
+
+    #[test]
+    fn zero_and_nan_rows_quantise_to_zero() {
+        assert_eq!(quantize_row(&[0.0; 3], 16).1, 0.0);
+        assert_eq!(quantize_row(&[f32::NAN, 1.0], 16).1, 0.0);
+    }
+
+    #[test]
+    fn scalar_dot_matches_integer_arithmetic() {
+        let row: Vec<u8> = [-128i8, 127, -1, 5].iter().map(|&x| x as u8).collect();
+        let query = [1i8, 1, -127, 2];
+        assert_eq!(dot_scalar(&row, &query), -128 + 127 + 127 + 10);
+        assert_eq!(dot(&row, &query), dot_scalar(&row, &query));
+    }
+}
