@@ -61,7 +61,7 @@ impl QuantizedQuery {
 pub fn quantize_row(v: &[f32], stride: usize) -> (Vec<i8>, f32) {
     let max = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
     let mut out = vec![0i8; stride.max(v.len())];
-    if max == 0.0 || !max.is_finite() {
+    if max == 0.0 || !max.is_finite() || v.iter().any(|x| !x.is_finite()) {
         return (out, 0.0);
     }
     let scale = max / 127.0;

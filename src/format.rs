@@ -224,6 +224,28 @@ pub fn write_model(spec: &ModelSpec) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// CRC-32 (IEEE) as stored in the trailer; public so tools can re-seal a file.
+pub fn checksum(bytes: &[u8]) -> u32 {
+    crc32fast::hash(bytes)
+}
+
+/// Recomputes the trailer checksum of a model whose body was edited
+/// (for tests and tooling that build deliberately odd files).
+pub fn reseal(bytes: &mut [u8]) -> Result<()> {
+    if bytes.len() < 32 {
+        return Err(invalid("too short to reseal"));
+    }
+    let mut raw = [0u8; 8];
+    raw.copy_from_slice(&bytes[24..32]);
+    let body = u64::from_le_bytes(raw) as usize;
+    if body + 8 > bytes.len() {
+        return Err(invalid("body length points past the end"));
+    }
+    let crc = checksum(&bytes[..body]);
+    bytes[body + 4..body + 8].copy_from_slice(&crc.to_le_bytes());
+    Ok(())
+}
+
 fn u16_at(b: &[u8], at: usize) -> u16 {
     u16::from_le_bytes([b[at], b[at + 1]])
 }
