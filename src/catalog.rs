@@ -56,11 +56,16 @@ impl StringTable {
             offsets.push(off);
         }
         if offsets[0] != 0 || offsets[count] as usize != text_len {
-            return Err(corrupt("string offsets do not cover the text exactly".into()));
+            return Err(corrupt(
+                "string offsets do not cover the text exactly".into(),
+            ));
         }
         let text = std::str::from_utf8(&sec[text_start..])
             .map_err(|e| corrupt(format!("text is not valid UTF-8 ({e})")))?;
-        if let Some(bad) = offsets.iter().find(|&&o| !text.is_char_boundary(o as usize)) {
+        if let Some(bad) = offsets
+            .iter()
+            .find(|&&o| !text.is_char_boundary(o as usize))
+        {
             return Err(corrupt(format!("offset {bad} splits a UTF-8 character")));
         }
         Ok(StringTable {
@@ -209,8 +214,14 @@ mod tests {
     #[test]
     fn category_prefix_matches_whole_segments_only() {
         assert!(category_has_prefix("electronics.smartphone", "electronics"));
-        assert!(category_has_prefix("electronics.smartphone", "electronics."));
-        assert!(category_has_prefix("electronics.smartphone", "electronics.smartphone"));
+        assert!(category_has_prefix(
+            "electronics.smartphone",
+            "electronics."
+        ));
+        assert!(category_has_prefix(
+            "electronics.smartphone",
+            "electronics.smartphone"
+        ));
         assert!(!category_has_prefix("electronicsx.phone", "electronics"));
         assert!(!category_has_prefix("appliances", "electronics"));
         assert!(category_has_prefix("Home > Kitchen", "Home"));
@@ -238,7 +249,9 @@ mod tests {
         buf[8..12].copy_from_slice(&1u32.to_le_bytes());
         buf.truncate(buf.len() - 1);
         let len = buf.len();
-        let err = StringTable::parse(&buf, 0, len, "NAME").unwrap_err().to_string();
+        let err = StringTable::parse(&buf, 0, len, "NAME")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("NAME"), "{err}");
     }
 }

@@ -13,7 +13,11 @@ pub enum ShelfError {
     /// A model written by a newer (or unknown) format version.
     UnsupportedVersion(u16),
     /// The file ends before a structure it announces.
-    Truncated { what: String, needed: usize, available: usize },
+    Truncated {
+        what: String,
+        needed: usize,
+        available: usize,
+    },
     /// The checksum in the trailer does not match the content.
     ChecksumMismatch { stored: u32, computed: u32 },
     /// A structural problem in a section (bad offset, wrong length, …).
@@ -21,7 +25,11 @@ pub enum ShelfError {
     /// A non-finite number where the model needs a real one.
     NotFinite { section: String, index: usize },
     /// Two parts of the model disagree on the factor dimension.
-    DimensionMismatch { expected: usize, found: usize, what: String },
+    DimensionMismatch {
+        expected: usize,
+        found: usize,
+        what: String,
+    },
     /// The caller passed an argument the engine cannot use.
     InvalidArgument(String),
     /// An item id that the loaded model does not know.

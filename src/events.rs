@@ -155,7 +155,10 @@ mod tests {
     #[test]
     fn unknown_name_lists_the_accepted_ones() {
         let err = EventKind::parse("page_view").unwrap_err().to_string();
-        assert!(err.contains("page_view") && err.contains("add_to_cart"), "{err}");
+        assert!(
+            err.contains("page_view") && err.contains("add_to_cart"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -132,7 +132,9 @@ mod tests {
 
     #[test]
     fn quantisation_error_is_within_half_a_step() {
-        let v: Vec<f32> = (0..40).map(|i| ((i * 37 % 23) as f32 - 11.0) / 7.0).collect();
+        let v: Vec<f32> = (0..40)
+            .map(|i| ((i * 37 % 23) as f32 - 11.0) / 7.0)
+            .collect();
         let (q, scale) = quantize_row(&v, stride_for(v.len()));
         assert_eq!(q.len(), 48);
         for (x, qi) in v.iter().zip(&q) {

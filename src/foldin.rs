@@ -61,7 +61,13 @@ pub fn fold_in(model: &Model, profile: &SessionProfile, settings: &Settings) -> 
             continue;
         }
         let c = 1.0 + alpha as f64 * strength as f64;
-        let y = DVector::from_iterator(dim, block.row_f32(bytes, trace.index as usize).into_iter().map(f64::from));
+        let y = DVector::from_iterator(
+            dim,
+            block
+                .row_f32(bytes, trace.index as usize)
+                .into_iter()
+                .map(f64::from),
+        );
         // a += (c − 1) y yᵀ, b += c y
         a.ger(c - 1.0, &y, &y, 1.0);
         b.axpy(c, &y, 1.0);
@@ -69,23 +75,39 @@ pub fn fold_in(model: &Model, profile: &SessionProfile, settings: &Settings) -> 
     }
     let stride = block.stride;
     if used.is_empty() {
-        return Ok(UserVector { x: vec![0.0; dim], query: QuantizedQuery::new(&[], stride), terms: Vec::new() });
+        return Ok(UserVector {
+            x: vec![0.0; dim],
+            query: QuantizedQuery::new(&[], stride),
+            terms: Vec::new(),
+        });
     }
     let chol = a.cholesky().ok_or_else(|| {
-        ShelfError::Numerical("the fold-in system is not positive definite (is the model's Gramian damaged?)".into())
+        ShelfError::Numerical(
+            "the fold-in system is not positive definite (is the model's Gramian damaged?)".into(),
+        )
     })?;
     let x = chol.solve(&b);
     let terms = used
         .into_iter()
         .map(|(index, kind, c, y)| {
             let wy = chol.solve(&y);
-            HistoryTerm { index, kind, explain: wy.iter().map(|v| (v * c) as f32).collect() }
+            HistoryTerm {
+                index,
+                kind,
+                explain: wy.iter().map(|v| (v * c) as f32).collect(),
+            }
         })
         .collect();
     let xf: Vec<f32> = x.iter().map(|&v| v as f32).collect();
     if xf.iter().any(|v| !v.is_finite()) {
-        return Err(ShelfError::Numerical("the user vector is not finite".into()));
+        return Err(ShelfError::Numerical(
+            "the user vector is not finite".into(),
+        ));
     }
     let query = QuantizedQuery::new(&xf, stride);
-    Ok(UserVector { x: xf, query, terms })
+    Ok(UserVector {
+        x: xf,
+        query,
+        terms,
+    })
 }

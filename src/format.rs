@@ -97,7 +97,9 @@ pub fn write_model(spec: &ModelSpec) -> Result<Vec<u8>> {
     let n = spec.items.len();
     let dim = spec.dim;
     if dim == 0 || dim > MAX_DIM {
-        return Err(invalid(format!("factor dimension must be 1..={MAX_DIM}, got {dim}")));
+        return Err(invalid(format!(
+            "factor dimension must be 1..={MAX_DIM}, got {dim}"
+        )));
     }
     if n > MAX_ITEMS {
         return Err(invalid(format!("at most {MAX_ITEMS} items, got {n}")));
@@ -110,7 +112,10 @@ pub fn write_model(spec: &ModelSpec) -> Result<Vec<u8>> {
         });
     }
     if let Some(i) = spec.factors.iter().position(|x| !x.is_finite()) {
-        return Err(ShelfError::NotFinite { section: "factors".into(), index: i });
+        return Err(ShelfError::NotFinite {
+            section: "factors".into(),
+            index: i,
+        });
     }
     spec.defaults.validate()?;
     let mut seen = HashMap::with_capacity(n);
@@ -119,10 +124,16 @@ pub fn write_model(spec: &ModelSpec) -> Result<Vec<u8>> {
             return Err(invalid(format!("item {i} has an empty id")));
         }
         if let Some(first) = seen.insert(item.id.as_str(), i) {
-            return Err(invalid(format!("item id \"{}\" appears twice (rows {first} and {i})", item.id)));
+            return Err(invalid(format!(
+                "item id \"{}\" appears twice (rows {first} and {i})",
+                item.id
+            )));
         }
         if !item.popularity.is_finite() || item.popularity < 0.0 {
-            return Err(invalid(format!("item \"{}\" has popularity {}", item.id, item.popularity)));
+            return Err(invalid(format!(
+                "item \"{}\" has popularity {}",
+                item.id, item.popularity
+            )));
         }
         if let Some(p) = item.price {
             if !p.is_finite() || p < 0.0 {
@@ -174,7 +185,10 @@ pub fn write_model(spec: &ModelSpec) -> Result<Vec<u8>> {
         payloads.push(column.iter().flat_map(|c| c.to_le_bytes()).collect());
     }
     let mut pric = Vec::with_capacity(4 * n);
-    push_f32s(&mut pric, spec.items.iter().map(|i| i.price.unwrap_or(-1.0)));
+    push_f32s(
+        &mut pric,
+        spec.items.iter().map(|i| i.price.unwrap_or(-1.0)),
+    );
     payloads.push(pric);
     payloads.push(spec.items.iter().map(|i| i.in_stock as u8).collect());
     let mut prio = Vec::with_capacity(4 * n);
@@ -188,7 +202,8 @@ pub fn write_model(spec: &ModelSpec) -> Result<Vec<u8>> {
     payloads.push(gram_bytes);
     payloads.push(quantized);
 
-    let mut out = Vec::with_capacity(HEADER_LEN + payloads.iter().map(Vec::len).sum::<usize>() + 1024);
+    let mut out =
+        Vec::with_capacity(HEADER_LEN + payloads.iter().map(Vec::len).sum::<usize>() + 1024);
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(HEADER_LEN as u16).to_le_bytes());
@@ -207,7 +222,9 @@ pub fn write_model(spec: &ModelSpec) -> Result<Vec<u8>> {
         align(&mut out, if **tag == *b"FACT" { 64 } else { 16 });
         let offset = out.len();
         if offset + payload.len() > u32::MAX as usize {
-            return Err(invalid("model would exceed 4 GB; use fewer items or factors"));
+            return Err(invalid(
+                "model would exceed 4 GB; use fewer items or factors",
+            ));
         }
         out.extend_from_slice(payload);
         let e = table_at + k * SECTION_ENTRY_LEN;
@@ -257,7 +274,10 @@ fn f32_column(bytes: &[u8], sec: &SectionInfo, n: usize) -> Result<Vec<f32>> {
     for (i, chunk) in bytes[start..start + 4 * n].chunks_exact(4).enumerate() {
         let v = f32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
         if !v.is_finite() {
-            return Err(ShelfError::NotFinite { section: sec.tag.clone(), index: i });
+            return Err(ShelfError::NotFinite {
+                section: sec.tag.clone(),
+                index: i,
+            });
         }
         out.push(v);
     }
@@ -295,11 +315,17 @@ fn expect_len(sec: &SectionInfo, len: usize) -> Result<()> {
 pub fn read_model(bytes: Vec<u8>) -> Result<Model> {
     let total = bytes.len();
     if total == 0 {
-        return Err(invalid("model file is empty (0 bytes): pass the contents of a .shelf file"));
+        return Err(invalid(
+            "model file is empty (0 bytes): pass the contents of a .shelf file",
+        ));
     }
     if total < MAGIC.len() {
         return if MAGIC.starts_with(&bytes) {
-            Err(ShelfError::Truncated { what: "magic bytes".into(), needed: MAGIC.len(), available: total })
+            Err(ShelfError::Truncated {
+                what: "magic bytes".into(),
+                needed: MAGIC.len(),
+                available: total,
+            })
         } else {
             Err(ShelfError::BadMagic)
         };
@@ -308,7 +334,11 @@ pub fn read_model(bytes: Vec<u8>) -> Result<Model> {
         return Err(ShelfError::BadMagic);
     }
     if total < HEADER_LEN {
-        return Err(ShelfError::Truncated { what: "header".into(), needed: HEADER_LEN, available: total });
+        return Err(ShelfError::Truncated {
+            what: "header".into(),
+            needed: HEADER_LEN,
+            available: total,
+        });
     }
     let version = u16_at(&bytes, 8);
     if version != FORMAT_VERSION {
@@ -316,7 +346,10 @@ pub fn read_model(bytes: Vec<u8>) -> Result<Model> {
     }
     let header_len = u16_at(&bytes, 10) as usize;
     if header_len != HEADER_LEN {
-        return Err(ShelfError::Corrupt { section: "header".into(), detail: format!("header length {header_len}, expected {HEADER_LEN}") });
+        return Err(ShelfError::Corrupt {
+            section: "header".into(),
+            detail: format!("header length {header_len}, expected {HEADER_LEN}"),
+        });
     }
     let n = read_u32(&bytes, 12) as usize;
     let dim = u16_at(&bytes, 16) as usize;
@@ -326,22 +359,35 @@ pub fn read_model(bytes: Vec<u8>) -> Result<Model> {
     let mut body_len_bytes = [0u8; 8];
     body_len_bytes.copy_from_slice(&bytes[24..32]);
     let body_len = u64::from_le_bytes(body_len_bytes);
-    let header_err = |detail: String| ShelfError::Corrupt { section: "header".into(), detail };
+    let header_err = |detail: String| ShelfError::Corrupt {
+        section: "header".into(),
+        detail,
+    };
     if n > MAX_ITEMS {
         return Err(header_err(format!("item count {n} exceeds {MAX_ITEMS}")));
     }
     if dim == 0 || dim > MAX_DIM {
-        return Err(header_err(format!("factor dimension {dim} is outside 1..={MAX_DIM}")));
+        return Err(header_err(format!(
+            "factor dimension {dim} is outside 1..={MAX_DIM}"
+        )));
     }
     if stride != stride_for(dim) {
-        return Err(ShelfError::DimensionMismatch { expected: stride_for(dim), found: stride, what: "row stride (padded dimension)".into() });
+        return Err(ShelfError::DimensionMismatch {
+            expected: stride_for(dim),
+            found: stride,
+            what: "row stride (padded dimension)".into(),
+        });
     }
     if quant != QUANT_INT8_ROW {
         return Err(header_err(format!("quantisation kind {quant} is unknown (this build reads kind {QUANT_INT8_ROW}, int8 per row)")));
     }
     let table_end = HEADER_LEN + section_count * SECTION_ENTRY_LEN;
     if total < table_end {
-        return Err(ShelfError::Truncated { what: "section table".into(), needed: table_end, available: total });
+        return Err(ShelfError::Truncated {
+            what: "section table".into(),
+            needed: table_end,
+            available: total,
+        });
     }
     let mut sections = Vec::with_capacity(section_count);
     for k in 0..section_count {
@@ -349,23 +395,42 @@ pub fn read_model(bytes: Vec<u8>) -> Result<Model> {
         let tag = String::from_utf8_lossy(&bytes[e..e + 4]).into_owned();
         let offset = read_u32(&bytes, e + 8) as usize;
         let length = read_u32(&bytes, e + 12) as usize;
-        sections.push(SectionInfo { tag, offset, length });
+        sections.push(SectionInfo {
+            tag,
+            offset,
+            length,
+        });
     }
     // Truncation first, naming the first section that does not fit.
     for s in &sections {
         if s.offset + s.length > total {
-            return Err(ShelfError::Truncated { what: format!("section {}", s.tag), needed: s.offset + s.length, available: total });
+            return Err(ShelfError::Truncated {
+                what: format!("section {}", s.tag),
+                needed: s.offset + s.length,
+                available: total,
+            });
         }
     }
     if body_len < table_end as u64 || body_len > total as u64 {
-        return Err(ShelfError::Truncated { what: "body".into(), needed: body_len as usize, available: total });
+        return Err(ShelfError::Truncated {
+            what: "body".into(),
+            needed: body_len as usize,
+            available: total,
+        });
     }
     let body_len = body_len as usize;
     if total < body_len + 8 {
-        return Err(ShelfError::Truncated { what: "checksum trailer".into(), needed: body_len + 8, available: total });
+        return Err(ShelfError::Truncated {
+            what: "checksum trailer".into(),
+            needed: body_len + 8,
+            available: total,
+        });
     }
     if bytes[body_len..body_len + 4] != CHECKSUM_TAG {
-        return Err(ShelfError::Corrupt { section: "trailer".into(), detail: "checksum tag CRC1 missing after the last section".into() });
+        return Err(ShelfError::Corrupt {
+            section: "trailer".into(),
+            detail: "checksum tag CRC1 missing after the last section".into(),
+        });
     }
     let stored = read_u32(&bytes, body_len + 4);
     let computed = crc32fast::hash(&bytes[..body_len]);
@@ -379,12 +444,21 @@ pub fn read_model(bytes: Vec<u8>) -> Result<Model> {
             && bytes[after..after + 4] == SIGNATURE_TAG
             && after + 8 + read_u32(&bytes, after + 4) as usize == total;
         if !ok {
-            return Err(ShelfError::Corrupt { section: "trailer".into(), detail: format!("{} unexpected bytes after the checksum", total - after) });
+            return Err(ShelfError::Corrupt {
+                section: "trailer".into(),
+                detail: format!("{} unexpected bytes after the checksum", total - after),
+            });
         }
     }
     for s in &sections {
         if s.offset < table_end || s.offset + s.length > body_len {
-            return Err(ShelfError::Corrupt { section: s.tag.clone(), detail: format!("offset {} / length {} lies outside the body", s.offset, s.length) });
+            return Err(ShelfError::Corrupt {
+                section: s.tag.clone(),
+                detail: format!(
+                    "offset {} / length {} lies outside the body",
+                    s.offset, s.length
+                ),
+            });
         }
     }
     let find = |tag: &[u8; 4]| -> Result<&SectionInfo> {
@@ -392,7 +466,10 @@ pub fn read_model(bytes: Vec<u8>) -> Result<Model> {
         sections
             .iter()
             .find(|s| s.tag.as_bytes() == tag)
-            .ok_or_else(|| ShelfError::Corrupt { section: name.to_string(), detail: "required section is missing".into() })
+            .ok_or_else(|| ShelfError::Corrupt {
+                section: name.to_string(),
+                detail: "required section is missing".into(),
+            })
     };
 
     let dflt = find(b"DFLT")?;
@@ -400,15 +477,26 @@ pub fn read_model(bytes: Vec<u8>) -> Result<Model> {
     let dvals = f32_column(&bytes, dflt, 3 + EVENT_KIND_COUNT)?;
     let mut weights = [0f32; EVENT_KIND_COUNT];
     weights.copy_from_slice(&dvals[3..]);
-    let defaults = ModelDefaults { lambda: dvals[0], alpha: dvals[1], half_life_hours: dvals[2], weights: EventWeights(weights) };
-    defaults.validate().map_err(|e| ShelfError::Corrupt { section: "DFLT".into(), detail: e.to_string() })?;
+    let defaults = ModelDefaults {
+        lambda: dvals[0],
+        alpha: dvals[1],
+        half_life_hours: dvals[2],
+        weights: EventWeights(weights),
+    };
+    defaults.validate().map_err(|e| ShelfError::Corrupt {
+        section: "DFLT".into(),
+        detail: e.to_string(),
+    })?;
 
     let table = |tag: &[u8; 4], expected: Option<usize>| -> Result<StringTable> {
         let s = find(tag)?;
         let t = StringTable::parse(&bytes, s.offset, s.length, &s.tag)?;
         if let Some(e) = expected {
             if t.len() != e {
-                return Err(ShelfError::Corrupt { section: s.tag.clone(), detail: format!("{} strings for {e} items", t.len()) });
+                return Err(ShelfError::Corrupt {
+                    section: s.tag.clone(),
+                    detail: format!("{} strings for {e} items", t.len()),
+                });
             }
         }
         Ok(t)
@@ -422,38 +510,67 @@ pub fn read_model(bytes: Vec<u8>) -> Result<Model> {
     let price = f32_column(&bytes, find(b"PRIC")?, n)?;
     let stck = find(b"STCK")?;
     expect_len(stck, n)?;
-    let in_stock: Vec<bool> = bytes[stck.offset..stck.offset + n].iter().map(|&b| b != 0).collect();
+    let in_stock: Vec<bool> = bytes[stck.offset..stck.offset + n]
+        .iter()
+        .map(|&b| b != 0)
+        .collect();
     let popularity = f32_column(&bytes, find(b"PRIO")?, n)?;
     if let Some(i) = popularity.iter().position(|&p| p < 0.0) {
-        return Err(ShelfError::Corrupt { section: "PRIO".into(), detail: format!("item {i} has negative popularity") });
+        return Err(ShelfError::Corrupt {
+            section: "PRIO".into(),
+            detail: format!("item {i} has negative popularity"),
+        });
     }
     let scales = f32_column(&bytes, find(b"SCAL")?, n)?;
     if let Some(i) = scales.iter().position(|&s| s < 0.0) {
-        return Err(ShelfError::Corrupt { section: "SCAL".into(), detail: format!("item {i} has a negative scale") });
+        return Err(ShelfError::Corrupt {
+            section: "SCAL".into(),
+            detail: format!("item {i} has a negative scale"),
+        });
     }
     let gram_sec = find(b"GRAM")?;
     if gram_sec.length != 4 * dim * dim {
         let found = ((gram_sec.length / 4) as f64).sqrt() as usize;
-        return Err(ShelfError::DimensionMismatch { expected: dim, found, what: "Gramian (GRAM) versus header dimension".into() });
+        return Err(ShelfError::DimensionMismatch {
+            expected: dim,
+            found,
+            what: "Gramian (GRAM) versus header dimension".into(),
+        });
     }
     let gramian = f32_column(&bytes, gram_sec, dim * dim)?;
     for a in 0..dim {
         if gramian[a * dim + a] < 0.0 {
-            return Err(ShelfError::Corrupt { section: "GRAM".into(), detail: format!("diagonal entry {a} is negative") });
+            return Err(ShelfError::Corrupt {
+                section: "GRAM".into(),
+                detail: format!("diagonal entry {a} is negative"),
+            });
         }
         for b in 0..a {
             let (x, y) = (gramian[a * dim + b], gramian[b * dim + a]);
             if (x - y).abs() > 1e-3 * (1.0 + x.abs().max(y.abs())) {
-                return Err(ShelfError::Corrupt { section: "GRAM".into(), detail: format!("not symmetric at ({a}, {b})") });
+                return Err(ShelfError::Corrupt {
+                    section: "GRAM".into(),
+                    detail: format!("not symmetric at ({a}, {b})"),
+                });
             }
         }
     }
     let fact = find(b"FACT")?;
     if fact.length != n * stride {
-        return Err(ShelfError::DimensionMismatch { expected: n * stride, found: fact.length, what: "factor block (FACT) bytes versus items × stride".into() });
+        return Err(ShelfError::DimensionMismatch {
+            expected: n * stride,
+            found: fact.length,
+            what: "factor block (FACT) bytes versus items × stride".into(),
+        });
     }
     let id_index = IdIndex::build(&bytes, &ids)?;
-    let factors = FactorBlock { offset: fact.offset, items: n, dim, stride, scales };
+    let factors = FactorBlock {
+        offset: fact.offset,
+        items: n,
+        dim,
+        stride,
+        scales,
+    };
     Ok(Model {
         bytes,
         factors,

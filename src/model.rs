@@ -32,13 +32,19 @@ impl Default for ModelDefaults {
 impl ModelDefaults {
     pub fn validate(&self) -> Result<()> {
         if !(self.lambda.is_finite() && self.lambda > 0.0) {
-            return Err(invalid(format!("regularisation lambda must be > 0, got {}", self.lambda)));
+            return Err(invalid(format!(
+                "regularisation lambda must be > 0, got {}",
+                self.lambda
+            )));
         }
         if !(self.alpha.is_finite() && self.alpha >= 0.0) {
             return Err(invalid(format!("alpha must be >= 0, got {}", self.alpha)));
         }
         if !(self.half_life_hours.is_finite() && self.half_life_hours > 0.0) {
-            return Err(invalid(format!("half-life must be > 0 hours, got {}", self.half_life_hours)));
+            return Err(invalid(format!(
+                "half-life must be > 0 hours, got {}",
+                self.half_life_hours
+            )));
         }
         if let Some(w) = self.weights.0.iter().find(|w| !w.is_finite()) {
             return Err(invalid(format!("event weights must be finite, got {w}")));

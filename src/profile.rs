@@ -33,7 +33,12 @@ pub struct Event {
 
 impl Event {
     pub fn new(kind: EventKind, item_id: impl Into<String>, time_ms: f64) -> Event {
-        Event { kind, item_id: item_id.into(), time_ms, dwell_ms: None }
+        Event {
+            kind,
+            item_id: item_id.into(),
+            time_ms,
+            dwell_ms: None,
+        }
     }
 }
 
@@ -189,7 +194,11 @@ impl SessionProfile {
         if self.recent.len() == RECENT_EVENTS {
             self.recent.pop_front();
         }
-        self.recent.push_back(RecentEvent { index: index as u32, kind: event.kind, time_ms: event.time_ms });
+        self.recent.push_back(RecentEvent {
+            index: index as u32,
+            kind: event.kind,
+            time_ms: event.time_ms,
+        });
         Ok(true)
     }
 
@@ -212,7 +221,12 @@ impl SessionProfile {
         if self.items.len() >= self.max_items {
             self.evict_oldest();
         }
-        let mut trace = ItemTrace { index, decayed: [0.0; EVENT_KIND_COUNT], counts: [0; EVENT_KIND_COUNT], last_ms: t };
+        let mut trace = ItemTrace {
+            index,
+            decayed: [0.0; EVENT_KIND_COUNT],
+            counts: [0; EVENT_KIND_COUNT],
+            last_ms: t,
+        };
         trace.decayed[k] = units;
         trace.counts[k] = 1;
         self.items.push(trace);
@@ -237,7 +251,10 @@ impl SessionProfile {
     pub fn forget(&mut self) {
         let max_items = self.max_items;
         let revision = self.revision + 1;
-        *self = SessionProfile { revision, ..SessionProfile::new_unchecked(max_items) };
+        *self = SessionProfile {
+            revision,
+            ..SessionProfile::new_unchecked(max_items)
+        };
     }
 
     fn new_unchecked(max_items: usize) -> SessionProfile {
@@ -276,14 +293,24 @@ impl SessionProfile {
             recent: self
                 .recent
                 .iter()
-                .map(|e| (model.item_id(e.index as usize).to_string(), e.kind as u8, minute(e.time_ms)))
+                .map(|e| {
+                    (
+                        model.item_id(e.index as usize).to_string(),
+                        e.kind as u8,
+                        minute(e.time_ms),
+                    )
+                })
                 .collect(),
         }
     }
 
     /// Rebuilds a profile from an export, against possibly another model:
     /// items the model lacks are dropped and counted.
-    pub fn import(model: &Model, data: &ExportedProfile, max_items: usize) -> Result<SessionProfile> {
+    pub fn import(
+        model: &Model,
+        data: &ExportedProfile,
+        max_items: usize,
+    ) -> Result<SessionProfile> {
         if data.format != PROFILE_FORMAT_NAME {
             return Err(ShelfError::BadProfile(format!(
                 "format is \"{}\", expected \"{PROFILE_FORMAT_NAME}\"",
@@ -301,26 +328,43 @@ impl SessionProfile {
             if (0..=MAX_MINUTE).contains(&m) {
                 Ok(m as f64 * MS_PER_MINUTE)
             } else {
-                Err(ShelfError::BadProfile(format!("time {m} (minutes since 1970) is out of range")))
+                Err(ShelfError::BadProfile(format!(
+                    "time {m} (minutes since 1970) is out of range"
+                )))
             }
         };
         let mut profile = SessionProfile::new(max_items)?;
         for item in &data.items {
             let last_ms = check_minute(item.last_minute)?;
-            if item.decayed.iter().any(|d| !d.is_finite() || d.abs() > 1.0e7) {
-                return Err(ShelfError::BadProfile(format!("item \"{}\" has an invalid counter", crate::events::truncate_for_message(&item.id))));
+            if item
+                .decayed
+                .iter()
+                .any(|d| !d.is_finite() || d.abs() > 1.0e7)
+            {
+                return Err(ShelfError::BadProfile(format!(
+                    "item \"{}\" has an invalid counter",
+                    crate::events::truncate_for_message(&item.id)
+                )));
             }
             let Some(index) = model.index_of(&item.id) else {
                 profile.counters.dropped_on_import += 1;
                 continue;
             };
             if profile.items.iter().any(|t| t.index == index as u32) {
-                return Err(ShelfError::BadProfile(format!("item \"{}\" appears twice", crate::events::truncate_for_message(&item.id))));
+                return Err(ShelfError::BadProfile(format!(
+                    "item \"{}\" appears twice",
+                    crate::events::truncate_for_message(&item.id)
+                )));
             }
             if profile.items.len() >= max_items {
                 profile.evict_oldest();
             }
-            profile.items.push(ItemTrace { index: index as u32, decayed: item.decayed, counts: item.counts, last_ms });
+            profile.items.push(ItemTrace {
+                index: index as u32,
+                decayed: item.decayed,
+                counts: item.counts,
+                last_ms,
+            });
             profile.latest_ms = profile.latest_ms.max(last_ms);
             for (total, c) in profile.kind_totals.iter_mut().zip(item.counts) {
                 *total += c as u64;
@@ -332,7 +376,11 @@ impl SessionProfile {
             let time_ms = check_minute(*minute)?;
             if let Some(index) = model.index_of(id) {
                 if profile.trace_of(index).is_some() {
-                    profile.recent.push_back(RecentEvent { index: index as u32, kind, time_ms });
+                    profile.recent.push_back(RecentEvent {
+                        index: index as u32,
+                        kind,
+                        time_ms,
+                    });
                 }
             }
         }

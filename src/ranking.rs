@@ -70,18 +70,25 @@ impl RankOptions {
 
     pub fn validate(&self) -> Result<()> {
         if self.k == 0 || self.k > MAX_K {
-            return Err(invalid(format!("k must be a whole number from 1 to {MAX_K}, got {}", self.k)));
+            return Err(invalid(format!(
+                "k must be a whole number from 1 to {MAX_K}, got {}",
+                self.k
+            )));
         }
         for (name, v) in [("minPrice", self.min_price), ("maxPrice", self.max_price)] {
             if let Some(p) = v {
                 if !p.is_finite() || p < 0.0 {
-                    return Err(invalid(format!("{name} must be a finite number >= 0, got {p}")));
+                    return Err(invalid(format!(
+                        "{name} must be a finite number >= 0, got {p}"
+                    )));
                 }
             }
         }
         if let (Some(lo), Some(hi)) = (self.min_price, self.max_price) {
             if lo > hi {
-                return Err(invalid(format!("minPrice ({lo}) is greater than maxPrice ({hi})")));
+                return Err(invalid(format!(
+                    "minPrice ({lo}) is greater than maxPrice ({hi})"
+                )));
             }
         }
         for (id, b) in &self.boosts {
@@ -101,7 +108,9 @@ impl RankOptions {
             self.candidates.as_ref().map_or(0, Vec::len),
         ];
         if lens.iter().any(|&l| l > MAX_LIST_LEN) {
-            return Err(invalid(format!("filter lists may hold at most {MAX_LIST_LEN} entries")));
+            return Err(invalid(format!(
+                "filter lists may hold at most {MAX_LIST_LEN} entries"
+            )));
         }
         Ok(())
     }
@@ -113,7 +122,10 @@ pub enum Reason {
     /// Popular overall (no history, or no history item contributed).
     Popular,
     /// The history item that contributed most, and what the shopper did with it.
-    Because { index: usize, kind: crate::events::EventKind },
+    Because {
+        index: usize,
+        kind: crate::events::EventKind,
+    },
     /// `similar`: close to this item in factor space.
     SimilarTo { index: usize },
 }
@@ -162,12 +174,18 @@ pub struct TopK {
 
 impl TopK {
     pub fn new(k: usize) -> TopK {
-        TopK { k, heap: BinaryHeap::with_capacity(k + 1) }
+        TopK {
+            k,
+            heap: BinaryHeap::with_capacity(k + 1),
+        }
     }
 
     #[inline]
     pub fn push(&mut self, index: usize, score: f32) {
-        let c = Candidate { score, index: index as u32 };
+        let c = Candidate {
+            score,
+            index: index as u32,
+        };
         if self.heap.len() < self.k {
             self.heap.push(c);
         } else if let Some(worst) = self.heap.peek() {
@@ -222,8 +240,20 @@ impl ItemMask {
             }
         };
         // Category and brand tests run once per distinct value, not per item.
-        let category_ok = table_filter(model.category_table_len(), |c| model.category_by_code(c), &opts.include_categories, &opts.exclude_categories, category_has_prefix);
-        let brand_ok = table_filter(model.brand_table_len(), |b| model.brand_by_code(b), &opts.include_brands, &opts.exclude_brands, |v, want| v.eq_ignore_ascii_case(want));
+        let category_ok = table_filter(
+            model.category_table_len(),
+            |c| model.category_by_code(c),
+            &opts.include_categories,
+            &opts.exclude_categories,
+            category_has_prefix,
+        );
+        let brand_ok = table_filter(
+            model.brand_table_len(),
+            |b| model.brand_by_code(b),
+            &opts.include_brands,
+            &opts.exclude_brands,
+            |v, want| v.eq_ignore_ascii_case(want),
+        );
         let price_filter = opts.min_price.is_some() || opts.max_price.is_some();
         let lo = opts.min_price.unwrap_or(0.0);
         let hi = opts.max_price.unwrap_or(f32::INFINITY);
@@ -233,7 +263,11 @@ impl ItemMask {
             }
             let mut ok = true;
             if let Some(t) = &category_ok {
-                ok &= code_allowed(t, model.category_code(i), !opts.include_categories.is_empty());
+                ok &= code_allowed(
+                    t,
+                    model.category_code(i),
+                    !opts.include_categories.is_empty(),
+                );
             }
             if let Some(t) = &brand_ok {
                 ok &= code_allowed(t, model.brand_code(i), !opts.include_brands.is_empty());
@@ -256,7 +290,10 @@ impl ItemMask {
                 }
             }
         }
-        ItemMask { allowed, unknown_ids }
+        ItemMask {
+            allowed,
+            unknown_ids,
+        }
     }
 }
 
@@ -306,7 +343,13 @@ pub fn resolve_boosts(model: &Model, boosts: &[(String, f32)]) -> (HashMap<usize
 }
 
 /// Scores every allowed item with `score(i)` and keeps the best `k`.
-fn top_k_by(n: usize, k: usize, mask: &ItemMask, boosts: &HashMap<usize, f32>, score: impl Fn(usize) -> f32) -> Vec<(usize, f32)> {
+fn top_k_by(
+    n: usize,
+    k: usize,
+    mask: &ItemMask,
+    boosts: &HashMap<usize, f32>,
+    score: impl Fn(usize) -> f32,
+) -> Vec<(usize, f32)> {
     let mut top = TopK::new(k);
     for i in 0..n {
         if mask.allows(i) {
@@ -350,7 +393,12 @@ pub fn rank_by_query(
 }
 
 /// Ranks by the popularity prior (no history yet).
-pub fn rank_by_popularity(model: &Model, k: usize, mask: &ItemMask, boosts: &HashMap<usize, f32>) -> Vec<(usize, f32)> {
+pub fn rank_by_popularity(
+    model: &Model,
+    k: usize,
+    mask: &ItemMask,
+    boosts: &HashMap<usize, f32>,
+) -> Vec<(usize, f32)> {
     top_k_by(model.item_count(), k, mask, boosts, |i| model.popularity(i))
 }
 
@@ -362,5 +410,8 @@ pub fn explain(model: &Model, user: &UserVector, i: usize) -> Reason {
         .map(|t| (t, t.explain.iter().zip(&y).map(|(a, b)| a * b).sum::<f32>()))
         .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.index.cmp(&a.0.index)))
         .filter(|(_, contribution)| *contribution > 0.0)
-        .map_or(Reason::Popular, |(t, _)| Reason::Because { index: t.index, kind: t.kind })
+        .map_or(Reason::Popular, |(t, _)| Reason::Because {
+            index: t.index,
+            kind: t.kind,
+        })
 }

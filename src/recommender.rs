@@ -7,7 +7,10 @@ use crate::factors::QuantizedQuery;
 use crate::foldin::{fold_in, UserVector};
 use crate::model::Model;
 use crate::profile::{Event, ExportedProfile, ProfileCounters, SessionProfile};
-use crate::ranking::{explain, rank_by_popularity, rank_by_query, resolve_boosts, ItemMask, RankOptions, Ranked, Reason};
+use crate::ranking::{
+    explain, rank_by_popularity, rank_by_query, resolve_boosts, ItemMask, RankOptions, Ranked,
+    Reason,
+};
 use crate::settings::{LoadOptions, Settings};
 use crate::summary::{summarize, ProfileSummary};
 
@@ -76,7 +79,8 @@ impl Recommender {
 
     /// Records an event; returns whether the item was known to the model.
     pub fn track(&mut self, event: &Event) -> Result<bool> {
-        self.profile.record(&self.model, event, self.settings.half_life_ms)
+        self.profile
+            .record(&self.model, event, self.settings.half_life_ms)
     }
 
     /// The folded-in user vector for the current profile (cached).
@@ -107,12 +111,23 @@ impl Recommender {
         };
         if user.is_empty() {
             let top = rank_by_popularity(&self.model, opts.k, &mask, &boosts);
-            return Ok(top.into_iter().map(|(index, score)| Ranked { index, score, reason: Reason::Popular }).collect());
+            return Ok(top
+                .into_iter()
+                .map(|(index, score)| Ranked {
+                    index,
+                    score,
+                    reason: Reason::Popular,
+                })
+                .collect());
         }
         let top = rank_by_query(&self.model, &user.query, opts.k, &mask, &boosts, None);
         Ok(top
             .into_iter()
-            .map(|(index, score)| Ranked { index, score, reason: explain(&self.model, user, index) })
+            .map(|(index, score)| Ranked {
+                index,
+                score,
+                reason: explain(&self.model, user, index),
+            })
             .collect())
     }
 
@@ -125,7 +140,8 @@ impl Recommender {
             .ok_or_else(|| ShelfError::UnknownItem(crate::events::truncate_for_message(item_id)))?;
         let norms = self.norms.get_or_insert_with(|| item_norms(&self.model));
         let block = self.model.factor_block();
-        let mut query = QuantizedQuery::new(&block.row_f32(self.model.raw_bytes(), target), block.stride);
+        let mut query =
+            QuantizedQuery::new(&block.row_f32(self.model.raw_bytes(), target), block.stride);
         let target_norm = norms.get(target).copied().unwrap_or(0.0);
         let mut mask = ItemMask::build(&self.model, &self.profile, opts);
         self.unknown_candidate_ids += mask.unknown_ids;
@@ -135,14 +151,25 @@ impl Recommender {
         if target_norm == 0.0 {
             // A zero vector is similar to nothing: fall back to popularity.
             let top = rank_by_popularity(&self.model, opts.k, &mask, &boosts);
-            return Ok(top.into_iter().map(|(index, score)| Ranked { index, score, reason: Reason::Popular }).collect());
+            return Ok(top
+                .into_iter()
+                .map(|(index, score)| Ranked {
+                    index,
+                    score,
+                    reason: Reason::Popular,
+                })
+                .collect());
         }
         // Scale rows by 1/norm through the query scale per item: cosine = dot / (|a||b|).
         query.scale /= target_norm;
         let top = rank_by_query(&self.model, &query, opts.k, &mask, &boosts, Some(norms));
         Ok(top
             .into_iter()
-            .map(|(index, score)| Ranked { index, score, reason: Reason::SimilarTo { index: target } })
+            .map(|(index, score)| Ranked {
+                index,
+                score,
+                reason: Reason::SimilarTo { index: target },
+            })
             .collect())
     }
 
@@ -194,7 +221,13 @@ fn item_norms(model: &Model) -> Vec<f32> {
     (0..block.items)
         .map(|i| {
             let row = block.row(bytes, i);
-            let sq: i64 = row.iter().map(|&b| { let v = (b as i8) as i64; v * v }).sum();
+            let sq: i64 = row
+                .iter()
+                .map(|&b| {
+                    let v = (b as i8) as i64;
+                    v * v
+                })
+                .sum();
             (sq as f64).sqrt() as f32 * block.scales[i]
         })
         .collect()

@@ -35,8 +35,13 @@ impl Settings {
                 "maxItems must be between 1 and {MAX_ITEMS_CEILING}, got {max_items}"
             )));
         }
-        let half_life_hours = options.half_life_hours.unwrap_or(defaults.half_life_hours as f64);
-        if !(half_life_hours.is_finite() && half_life_hours > 0.0 && half_life_hours <= 24.0 * 3650.0) {
+        let half_life_hours = options
+            .half_life_hours
+            .unwrap_or(defaults.half_life_hours as f64);
+        if !(half_life_hours.is_finite()
+            && half_life_hours > 0.0
+            && half_life_hours <= 24.0 * 3650.0)
+        {
             return Err(invalid(format!(
                 "halfLifeHours must be a number of hours between 0 and 87600, got {half_life_hours}"
             )));

@@ -71,7 +71,10 @@ fn shares(weights: BTreeMap<String, f32>, limit: usize) -> Vec<Affinity> {
     let mut v: Vec<Affinity> = weights
         .into_iter()
         .filter(|(_, w)| *w > 0.0)
-        .map(|(name, w)| Affinity { name, share: w / total })
+        .map(|(name, w)| Affinity {
+            name,
+            share: w / total,
+        })
         .collect();
     v.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.name.cmp(&b.name)));
     v.truncate(limit);
@@ -104,7 +107,11 @@ pub fn summarize(model: &Model, profile: &SessionProfile, settings: &Settings) -
         let category = model.category(i);
         if !category.is_empty() {
             *categories.entry(category.to_string()).or_insert(0.0) += w;
-            let top = category.split(['.', '/', '>']).next().unwrap_or(category).trim();
+            let top = category
+                .split(['.', '/', '>'])
+                .next()
+                .unwrap_or(category)
+                .trim();
             *top_categories.entry(top.to_string()).or_insert(0.0) += w;
         }
         let brand = model.brand(i);

@@ -155,7 +155,9 @@ fn type_name(v: &JsValue) -> String {
     } else if Array::is_array(v) {
         "an array".into()
     } else {
-        v.js_typeof().as_string().unwrap_or_else(|| "unknown".into())
+        v.js_typeof()
+            .as_string()
+            .unwrap_or_else(|| "unknown".into())
     }
 }
 
@@ -163,13 +165,20 @@ fn type_name(v: &JsValue) -> String {
 fn field(obj: &JsValue, name: &str) -> Result<Option<JsValue>, JsError> {
     let v = Reflect::get(obj, &JsValue::from_str(name))
         .map_err(|_| bad(format!("cannot read property \"{name}\"")))?;
-    Ok(if v.is_undefined() || v.is_null() { None } else { Some(v) })
+    Ok(if v.is_undefined() || v.is_null() {
+        None
+    } else {
+        Some(v)
+    })
 }
 
 /// Rejects misspelt option names instead of silently ignoring them.
 fn check_keys(obj: &JsValue, allowed: &[&str], what: &str) -> Result<(), JsError> {
     if !obj.is_object() || Array::is_array(obj) || obj.is_function() {
-        return Err(bad(format!("{what} must be a plain object, got {}", type_name(obj))));
+        return Err(bad(format!(
+            "{what} must be a plain object, got {}",
+            type_name(obj)
+        )));
     }
     for key in Object::keys(&Object::from(obj.clone())).iter() {
         let key = key.as_string().unwrap_or_default();
@@ -197,14 +206,20 @@ fn number(v: &JsValue, name: &str) -> Result<f64, JsError> {
 fn whole_number(v: &JsValue, name: &str, lo: f64, hi: f64) -> Result<usize, JsError> {
     let n = number(v, name)?;
     if n.fract() != 0.0 || n < lo || n > hi {
-        return Err(bad(format!("{name} must be a whole number from {lo} to {hi}, got {n}")));
+        return Err(bad(format!(
+            "{name} must be a whole number from {lo} to {hi}, got {n}"
+        )));
     }
     Ok(n as usize)
 }
 
 fn boolean(v: &JsValue, name: &str) -> Result<bool, JsError> {
-    v.as_bool()
-        .ok_or_else(|| bad(format!("{name} must be true or false, got {}", type_name(v))))
+    v.as_bool().ok_or_else(|| {
+        bad(format!(
+            "{name} must be true or false, got {}",
+            type_name(v)
+        ))
+    })
 }
 
 fn string(v: &JsValue, name: &str) -> Result<String, JsError> {
@@ -212,7 +227,10 @@ fn string(v: &JsValue, name: &str) -> Result<String, JsError> {
         .as_string()
         .ok_or_else(|| bad(format!("{name} must be a string, got {}", type_name(v))))?;
     if s.len() > MAX_STRING_LEN {
-        return Err(bad(format!("{name} is {} characters long; at most {MAX_STRING_LEN} are accepted", s.len())));
+        return Err(bad(format!(
+            "{name} is {} characters long; at most {MAX_STRING_LEN} are accepted",
+            s.len()
+        )));
     }
     Ok(s)
 }
@@ -237,13 +255,23 @@ fn string_list(v: &JsValue, name: &str) -> Result<Vec<String>, JsError> {
         return Ok(vec![string(v, name)?]);
     }
     if !Array::is_array(v) {
-        return Err(bad(format!("{name} must be a string or an array of strings, got {}", type_name(v))));
+        return Err(bad(format!(
+            "{name} must be a string or an array of strings, got {}",
+            type_name(v)
+        )));
     }
     let arr = Array::from(v);
     if arr.length() as usize > crate::ranking::MAX_LIST_LEN {
-        return Err(bad(format!("{name} has {} entries; at most {} are accepted", arr.length(), crate::ranking::MAX_LIST_LEN)));
+        return Err(bad(format!(
+            "{name} has {} entries; at most {} are accepted",
+            arr.length(),
+            crate::ranking::MAX_LIST_LEN
+        )));
     }
-    arr.iter().enumerate().map(|(i, x)| item_id(&x, &format!("{name}[{i}]"))).collect()
+    arr.iter()
+        .enumerate()
+        .map(|(i, x)| item_id(&x, &format!("{name}[{i}]")))
+        .collect()
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
@@ -257,9 +285,18 @@ fn load_options(v: &JsValue) -> Result<LoadOptions, JsError> {
     if v.is_undefined() || v.is_null() {
         return Ok(o);
     }
-    check_keys(v, &["maxItems", "halfLifeHours", "eventWeights"], "load option")?;
+    check_keys(
+        v,
+        &["maxItems", "halfLifeHours", "eventWeights"],
+        "load option",
+    )?;
     if let Some(x) = field(v, "maxItems")? {
-        o.max_items = Some(whole_number(&x, "maxItems", 1.0, crate::profile::MAX_ITEMS_CEILING as f64)?);
+        o.max_items = Some(whole_number(
+            &x,
+            "maxItems",
+            1.0,
+            crate::profile::MAX_ITEMS_CEILING as f64,
+        )?);
     }
     if let Some(x) = field(v, "halfLifeHours")? {
         o.half_life_hours = Some(number(&x, "halfLifeHours")?);
@@ -269,7 +306,10 @@ fn load_options(v: &JsValue) -> Result<LoadOptions, JsError> {
         check_keys(&w, &names, "eventWeights")?;
         for name in names {
             if let Some(x) = field(&w, name)? {
-                o.event_weights.push((name.to_string(), number(&x, &format!("eventWeights.{name}"))?));
+                o.event_weights.push((
+                    name.to_string(),
+                    number(&x, &format!("eventWeights.{name}"))?,
+                ));
             }
         }
     }
@@ -280,7 +320,19 @@ fn rank_options(v: &JsValue, mut o: RankOptions) -> Result<RankOptions, JsError>
     if v.is_undefined() || v.is_null() {
         return Ok(o);
     }
-    check_keys(v, &["k", "filters", "excludeViewed", "excludeInCart", "excludePurchased", "items", "boosts"], "option")?;
+    check_keys(
+        v,
+        &[
+            "k",
+            "filters",
+            "excludeViewed",
+            "excludeInCart",
+            "excludePurchased",
+            "items",
+            "boosts",
+        ],
+        "option",
+    )?;
     if let Some(x) = field(v, "k")? {
         o.k = whole_number(&x, "k", 1.0, crate::ranking::MAX_K as f64)?;
     }
@@ -298,7 +350,10 @@ fn rank_options(v: &JsValue, mut o: RankOptions) -> Result<RankOptions, JsError>
     }
     if let Some(b) = field(v, "boosts")? {
         if !b.is_object() || Array::is_array(&b) {
-            return Err(bad(format!("boosts must be an object like {{\"SKU-1\": 0.5}}, got {}", type_name(&b))));
+            return Err(bad(format!(
+                "boosts must be an object like {{\"SKU-1\": 0.5}}, got {}",
+                type_name(&b)
+            )));
         }
         let entries = Object::entries(&Object::from(b));
         if entries.length() as usize > crate::ranking::MAX_LIST_LEN {
@@ -307,12 +362,27 @@ fn rank_options(v: &JsValue, mut o: RankOptions) -> Result<RankOptions, JsError>
         for e in entries.iter() {
             let pair = Array::from(&e);
             let id = string(&pair.get(0), "boost item id")?;
-            let value = number(&pair.get(1), &format!("boosts[\"{}\"]", truncate_for_message(&id)))?;
+            let value = number(
+                &pair.get(1),
+                &format!("boosts[\"{}\"]", truncate_for_message(&id)),
+            )?;
             o.boosts.push((id, value as f32));
         }
     }
     if let Some(f) = field(v, "filters")? {
-        check_keys(&f, &["categories", "excludeCategories", "brands", "excludeBrands", "minPrice", "maxPrice", "inStockOnly"], "filter")?;
+        check_keys(
+            &f,
+            &[
+                "categories",
+                "excludeCategories",
+                "brands",
+                "excludeBrands",
+                "minPrice",
+                "maxPrice",
+                "inStockOnly",
+            ],
+            "filter",
+        )?;
         for (name, slot) in [
             ("categories", &mut o.include_categories),
             ("excludeCategories", &mut o.exclude_categories),
@@ -341,11 +411,18 @@ fn rank_options(v: &JsValue, mut o: RankOptions) -> Result<RankOptions, JsError>
 fn parse_events(v: &JsValue) -> Result<Vec<Event>, JsError> {
     const EXAMPLE: &str = "{event: \"view_item\", item_id: \"SKU-1\"}";
     if !v.is_object() || Array::is_array(v) {
-        return Err(bad(format!("track() needs an event object like {EXAMPLE}, got {}", type_name(v))));
+        return Err(bad(format!(
+            "track() needs an event object like {EXAMPLE}, got {}",
+            type_name(v)
+        )));
     }
     let name = match (field(v, "event")?, field(v, "name")?) {
         (Some(n), _) | (None, Some(n)) => string(&n, "event")?,
-        (None, None) => return Err(bad(format!("the event has no \"event\" name; expected something like {EXAMPLE}"))),
+        (None, None) => {
+            return Err(bad(format!(
+                "the event has no \"event\" name; expected something like {EXAMPLE}"
+            )))
+        }
     };
     let kind = EventKind::parse(&name).map_err(err)?;
     let time_ms = match field(v, "timestamp")? {
@@ -365,7 +442,9 @@ fn parse_events(v: &JsValue) -> Result<Vec<Event>, JsError> {
         (None, None) => None,
     };
     if kind == EventKind::Dwell && dwell_ms.is_none() {
-        return Err(bad("a dwell event needs engagement_time_msec (milliseconds on the page)"));
+        return Err(bad(
+            "a dwell event needs engagement_time_msec (milliseconds on the page)",
+        ));
     }
     let mut ids = Vec::new();
     if let Some(id) = field(v, "item_id")? {
@@ -380,26 +459,43 @@ fn parse_events(v: &JsValue) -> Result<Vec<Event>, JsError> {
     };
     if let Some(items) = items {
         if !Array::is_array(&items) {
-            return Err(bad(format!("items must be an array of {{item_id}} objects, got {}", type_name(&items))));
+            return Err(bad(format!(
+                "items must be an array of {{item_id}} objects, got {}",
+                type_name(&items)
+            )));
         }
         let arr = Array::from(&items);
         if arr.length() > MAX_EVENT_ITEMS {
-            return Err(bad(format!("an event may list at most {MAX_EVENT_ITEMS} items, got {}", arr.length())));
+            return Err(bad(format!(
+                "an event may list at most {MAX_EVENT_ITEMS} items, got {}",
+                arr.length()
+            )));
         }
         for (i, it) in arr.iter().enumerate() {
             if !it.is_object() {
-                return Err(bad(format!("items[{i}] must be an object with item_id, got {}", type_name(&it))));
+                return Err(bad(format!(
+                    "items[{i}] must be an object with item_id, got {}",
+                    type_name(&it)
+                )));
             }
-            let id = field(&it, "item_id")?.ok_or_else(|| bad(format!("items[{i}] has no item_id")))?;
+            let id =
+                field(&it, "item_id")?.ok_or_else(|| bad(format!("items[{i}] has no item_id")))?;
             ids.push(item_id(&id, &format!("items[{i}].item_id"))?);
         }
     }
     if ids.is_empty() {
-        return Err(bad(format!("the event names no item: give item_id or an items array, like {EXAMPLE}")));
+        return Err(bad(format!(
+            "the event names no item: give item_id or an items array, like {EXAMPLE}"
+        )));
     }
     Ok(ids
         .into_iter()
-        .map(|item_id| Event { kind, item_id, time_ms, dwell_ms })
+        .map(|item_id| Event {
+            kind,
+            item_id,
+            time_ms,
+            dwell_ms,
+        })
         .collect())
 }
 
@@ -467,12 +563,17 @@ impl Recommender {
     ) -> Result<Recommender, JsError> {
         let options = load_options(&options)?;
         let bytes = model_bytes(&bytes)?;
-        Ok(Recommender { engine: Engine::load(bytes, &options).map_err(err)? })
+        Ok(Recommender {
+            engine: Engine::load(bytes, &options).map_err(err)?,
+        })
     }
 
     /// Records a GA4-style event. Returns how many of its items the model
     /// knew; unknown ids are counted in `stats()` and otherwise ignored.
-    pub fn track(&mut self, #[wasm_bindgen(unchecked_param_type = "TrackEvent")] event: JsValue) -> Result<u32, JsError> {
+    pub fn track(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "TrackEvent")] event: JsValue,
+    ) -> Result<u32, JsError> {
         let events = parse_events(&event)?;
         let mut known = 0;
         for e in &events {
@@ -485,7 +586,10 @@ impl Recommender {
 
     /// Personalised top-k with reasons (popularity before the first event).
     #[wasm_bindgen(unchecked_return_type = "Recommendation[]")]
-    pub fn recommend(&mut self, #[wasm_bindgen(unchecked_param_type = "RecommendOptions")] options: JsValue) -> Result<JsValue, JsError> {
+    pub fn recommend(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "RecommendOptions")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
         let opts = rank_options(&options, RankOptions::for_recommend())?;
         let ranked = self.engine.recommend(&opts).map_err(err)?;
         self.results(&ranked)
@@ -506,10 +610,15 @@ impl Recommender {
 
     /// Catalogue metadata of one item.
     #[wasm_bindgen(unchecked_return_type = "ItemInfo")]
-    pub fn item(&self, #[wasm_bindgen(js_name = itemId, unchecked_param_type = "string")] item: JsValue) -> Result<JsValue, JsError> {
+    pub fn item(
+        &self,
+        #[wasm_bindgen(js_name = itemId, unchecked_param_type = "string")] item: JsValue,
+    ) -> Result<JsValue, JsError> {
         let id = item_id(&item, "item id")?;
         let model = self.engine.model();
-        let i = model.index_of(&id).ok_or_else(|| err(ShelfError::UnknownItem(truncate_for_message(&id))))?;
+        let i = model
+            .index_of(&id)
+            .ok_or_else(|| err(ShelfError::UnknownItem(truncate_for_message(&id))))?;
         to_js(&item_out(model, i))
     }
 
@@ -528,14 +637,24 @@ impl Recommender {
     /// Restores an exported profile (object or JSON string), re-folded
     /// against this model; items it lacks are dropped and counted in `stats()`.
     #[wasm_bindgen(js_name = importProfile)]
-    pub fn import_profile(&mut self, #[wasm_bindgen(unchecked_param_type = "ExportedProfile | string")] data: JsValue) -> Result<(), JsError> {
+    pub fn import_profile(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "ExportedProfile | string")] data: JsValue,
+    ) -> Result<(), JsError> {
         let value = if let Some(text) = data.as_string() {
-            js_sys::JSON::parse(&text).map_err(|_| err(ShelfError::BadProfile("the string is not valid JSON".into())))?
+            js_sys::JSON::parse(&text).map_err(|_| {
+                err(ShelfError::BadProfile(
+                    "the string is not valid JSON".into(),
+                ))
+            })?
         } else {
             data
         };
         if !value.is_object() {
-            return Err(err(ShelfError::BadProfile(format!("expected an object from exportProfile(), got {}", type_name(&value)))));
+            return Err(err(ShelfError::BadProfile(format!(
+                "expected an object from exportProfile(), got {}",
+                type_name(&value)
+            ))));
         }
         let parsed: ExportedProfile = serde_wasm_bindgen::from_value(value)
             .map_err(|e| err(ShelfError::BadProfile(truncate_for_message(&e.to_string()))))?;
@@ -579,7 +698,10 @@ impl Recommender {
             half_life_hours: s.half_life_ms / 3_600_000.0,
             alpha: d.alpha,
             lambda: d.lambda,
-            event_weights: EventKind::ALL.iter().map(|k| (k.name(), s.weights.get(*k))).collect(),
+            event_weights: EventKind::ALL
+                .iter()
+                .map(|k| (k.name(), s.weights.get(*k)))
+                .collect(),
         })
     }
 }
@@ -608,7 +730,10 @@ impl Recommender {
                         format!("because you {} {}", kind.past_tense(), model.label(index)),
                         Some(model.item_id(index)),
                     ),
-                    Reason::SimilarTo { index } => (format!("similar to {}", model.label(index)), Some(model.item_id(index))),
+                    Reason::SimilarTo { index } => (
+                        format!("similar to {}", model.label(index)),
+                        Some(model.item_id(index)),
+                    ),
                 };
                 RecommendationOut {
                     item_id: model.item_id(r.index),

@@ -16,7 +16,12 @@ fn load_err(bytes: Vec<u8>) -> String {
 
 fn section(bytes: &[u8], tag: &str) -> (usize, usize) {
     let model = Model::from_bytes(bytes.to_vec()).unwrap();
-    let s = model.sections().iter().find(|s| s.tag == tag).unwrap().clone();
+    let s = model
+        .sections()
+        .iter()
+        .find(|s| s.tag == tag)
+        .unwrap()
+        .clone();
     (s.offset, s.length)
 }
 
@@ -29,7 +34,10 @@ fn empty_input_says_so() {
 fn wrong_magic_is_named() {
     let err = load_err(b"<!doctype html><html>not a model</html>".to_vec());
     assert!(err.contains("not a shelfrank model"), "{err}");
-    assert!(matches!(Model::from_bytes(b"PK\x03\x04".to_vec()), Err(ShelfError::BadMagic)));
+    assert!(matches!(
+        Model::from_bytes(b"PK\x03\x04".to_vec()),
+        Err(ShelfError::BadMagic)
+    ));
 }
 
 #[test]
@@ -63,7 +71,11 @@ fn a_flipped_byte_in_every_section_is_caught() {
             let mut bad = b.clone();
             bad[at] ^= 0x40;
             let err = load_err(bad);
-            assert!(err.contains("checksum mismatch"), "section {} byte {at}: {err}", s.tag);
+            assert!(
+                err.contains("checksum mismatch"),
+                "section {} byte {at}: {err}",
+                s.tag
+            );
         }
     }
 }
@@ -75,7 +87,10 @@ fn nan_in_scales_is_reported_even_with_a_valid_checksum() {
     b[scal + 8..scal + 12].copy_from_slice(&f32::NAN.to_le_bytes());
     reseal(&mut b).unwrap();
     let err = load_err(b);
-    assert!(err.contains("SCAL holds NaN or infinity at position 2"), "{err}");
+    assert!(
+        err.contains("SCAL holds NaN or infinity at position 2"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -145,21 +160,35 @@ fn trailing_garbage_is_rejected_but_a_signature_block_is_allowed() {
 fn writer_rejects_nan_factors_and_bad_metadata() {
     let mut spec = fixture_spec();
     spec.factors[5] = f32::NAN;
-    assert!(shelfrank::write_model(&spec).unwrap_err().to_string().contains("NaN"));
+    assert!(shelfrank::write_model(&spec)
+        .unwrap_err()
+        .to_string()
+        .contains("NaN"));
     let mut spec = fixture_spec();
     spec.items[0].price = Some(-3.0);
     assert!(shelfrank::write_model(&spec).is_err());
     let mut spec = fixture_spec();
     spec.factors.pop();
-    assert!(matches!(shelfrank::write_model(&spec), Err(ShelfError::DimensionMismatch { .. })));
+    assert!(matches!(
+        shelfrank::write_model(&spec),
+        Err(ShelfError::DimensionMismatch { .. })
+    ));
 }
 
 #[test]
 fn an_empty_catalogue_is_a_valid_model_that_recommends_nothing() {
-    let spec = shelfrank::ModelSpec { dim: 4, items: vec![], factors: vec![], defaults: Default::default() };
+    let spec = shelfrank::ModelSpec {
+        dim: 4,
+        items: vec![],
+        factors: vec![],
+        defaults: Default::default(),
+    };
     let bytes = shelfrank::write_model(&spec).unwrap();
     let mut r = shelfrank::Recommender::load(bytes, &Default::default()).unwrap();
-    assert!(r.recommend(&shelfrank::RankOptions::for_recommend()).unwrap().is_empty());
+    assert!(r
+        .recommend(&shelfrank::RankOptions::for_recommend())
+        .unwrap()
+        .is_empty());
 }
 
 #[test]

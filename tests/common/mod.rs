@@ -40,10 +40,18 @@ pub fn fixture_spec() -> ModelSpec {
             let brand = BRANDS[(c + j) % BRANDS.len()];
             items.push(ItemRecord {
                 id: format!("sku-{c}-{j}"),
-                name: format!("{} {} {j}", brand, category.rsplit('.').next().unwrap_or("")),
+                name: format!(
+                    "{} {} {j}",
+                    brand,
+                    category.rsplit('.').next().unwrap_or("")
+                ),
                 category: category.to_string(),
                 brand: brand.to_string(),
-                price: if j == 5 { None } else { Some(10.0 + 10.0 * j as f32) },
+                price: if j == 5 {
+                    None
+                } else {
+                    Some(10.0 + 10.0 * j as f32)
+                },
                 in_stock: j % 4 != 3,
                 popularity: 1.0 / (1.0 + j as f32) + 0.01 * c as f32,
             });
@@ -73,5 +81,8 @@ pub fn fixture_bytes() -> Vec<u8> {
 
 /// Category of a fixture item id `sku-c-j`.
 pub fn category_of(id: &str) -> usize {
-    id.split('-').nth(1).and_then(|c| c.parse().ok()).expect("fixture id")
+    id.split('-')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("fixture id")
 }

@@ -8,9 +8,18 @@ fn main() -> ExitCode {
         [cmd, path] if cmd == "inspect" => match std::fs::read(path) {
             Ok(bytes) => match shelfrank::Model::from_bytes(bytes) {
                 Ok(m) => {
-                    println!("{path}: {} items × {} factors, {} bytes, checksum {:08x} ok", m.item_count(), m.dim(), m.byte_len(), m.checksum());
+                    println!(
+                        "{path}: {} items × {} factors, {} bytes, checksum {:08x} ok",
+                        m.item_count(),
+                        m.dim(),
+                        m.byte_len(),
+                        m.checksum()
+                    );
                     for s in m.sections() {
-                        println!("  {:4}  offset {:>10}  length {:>10}", s.tag, s.offset, s.length);
+                        println!(
+                            "  {:4}  offset {:>10}  length {:>10}",
+                            s.tag, s.offset, s.length
+                        );
                     }
                     ExitCode::SUCCESS
                 }
