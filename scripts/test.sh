@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Every test of shelfrank: `npm test`. Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
+
+bash scripts/setup.sh
+
+step "format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -q -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --lib -q -- -D warnings
+
+step "native tests (engine and trainer)"
+cargo test --workspace -q
+
+step "build the npm package"
+npm run build
+
+step "wasm tests in headless Chromium"
+wasm-pack test --mode no-install --headless --chrome -- --test browser
+
+step "package types"
+npx tsc -p tests/js/tsconfig.json
+
+step "JavaScript tests in headless Chromium"
+node --test tests/js/
+
+printf '\n\033[1mall tests passed\033[0m\n'
