@@ -59,7 +59,7 @@ pub struct ModelSpec {
 }
 
 fn align(buf: &mut Vec<u8>, to: usize) {
-    while buf.len() % to != 0 {
+    while !buf.len().is_multiple_of(to) {
         buf.push(0);
     }
 }
