@@ -12,15 +12,17 @@ use crate::factors::QuantizedQuery;
 use crate::model::Model;
 use crate::profile::SessionProfile;
 use crate::settings::Settings;
-use nalgebra::{DMatrix, DVector};
+use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
 
-/// One history item's share of the user vector, used to explain scores.
+/// One history item's share of the user vector, used to explain scores:
+/// with W = (YᵀCᵤY + λI)⁻¹, x = Σⱼ cⱼ W yⱼ, so item i's score splits into
+/// contributions cⱼ · (W yᵢ)ᵀ yⱼ (W is symmetric).
 #[derive(Debug, Clone)]
 pub struct HistoryTerm {
     pub index: usize,
     pub kind: EventKind,
-    /// c_j · W y_j with W = (YᵀCᵤY + λI)⁻¹; score contribution = y_iᵀ · this.
-    pub explain: Vec<f32>,
+    pub confidence: f64,
+    pub y: DVector<f64>,
 }
 
 /// The solved user state: the vector, its quantised query and the history
@@ -30,9 +32,26 @@ pub struct UserVector {
     pub x: Vec<f32>,
     pub query: QuantizedQuery,
     pub terms: Vec<HistoryTerm>,
+    /// Cholesky factor of YᵀCᵤY + λI, kept to explain results.
+    pub system: Option<Cholesky<f64, Dyn>>,
 }
 
 impl UserVector {
+    /// Score contribution of each history term to item factors `y_i`.
+    pub fn contributions(&self, y_i: &[f32]) -> Vec<f64> {
+        let Some(system) = &self.system else {
+            return Vec::new();
+        };
+        let wy = system.solve(&DVector::from_iterator(
+            y_i.len(),
+            y_i.iter().map(|&v| v as f64),
+        ));
+        self.terms
+            .iter()
+            .map(|t| t.confidence * wy.dot(&t.y))
+            .collect()
+    }
+
     /// True when there is no signal to rank with (empty or all-zero history).
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty() || self.query.scale == 0.0
@@ -79,6 +98,7 @@ pub fn fold_in(model: &Model, profile: &SessionProfile, settings: &Settings) -> 
             x: vec![0.0; dim],
             query: QuantizedQuery::new(&[], stride),
             terms: Vec::new(),
+            system: None,
         });
     }
     let chol = a.cholesky().ok_or_else(|| {
@@ -89,13 +109,11 @@ pub fn fold_in(model: &Model, profile: &SessionProfile, settings: &Settings) -> 
     let x = chol.solve(&b);
     let terms = used
         .into_iter()
-        .map(|(index, kind, c, y)| {
-            let wy = chol.solve(&y);
-            HistoryTerm {
-                index,
-                kind,
-                explain: wy.iter().map(|v| (v * c) as f32).collect(),
-            }
+        .map(|(index, kind, confidence, y)| HistoryTerm {
+            index,
+            kind,
+            confidence,
+            y,
         })
         .collect();
     let xf: Vec<f32> = x.iter().map(|&v| v as f32).collect();
@@ -109,5 +127,6 @@ pub fn fold_in(model: &Model, profile: &SessionProfile, settings: &Settings) -> 
         x: xf,
         query,
         terms,
+        system: Some(chol),
     })
 }

@@ -3,12 +3,12 @@
 
 use crate::catalog::{category_has_prefix, NO_ENTRY};
 use crate::error::{invalid, Result};
-use crate::factors::{dot, QuantizedQuery};
+use crate::factors::{QuantizedQuery, QueryKernel};
 use crate::foldin::UserVector;
 use crate::model::Model;
 use crate::profile::SessionProfile;
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 
 /// Largest `k` a caller may ask for; pages show tens, not thousands.
 pub const MAX_K: usize = 1000;
@@ -204,29 +204,62 @@ impl TopK {
     }
 }
 
-/// Which items may appear in a result, built once per option set.
-pub struct ItemMask {
-    allowed: Vec<bool>,
-    /// Items named in `candidates` but absent from the model.
-    pub unknown_ids: u64,
+/// The catalogue part of the options (everything that does not depend on
+/// the shopper), used as the key of the cached [`AllowedItems`] bitset.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CatalogueFilter {
+    pub include_categories: Vec<String>,
+    pub exclude_categories: Vec<String>,
+    pub include_brands: Vec<String>,
+    pub exclude_brands: Vec<String>,
+    pub min_price: Option<f32>,
+    pub max_price: Option<f32>,
+    pub in_stock_only: bool,
+    pub candidates: Option<Vec<String>>,
 }
 
-impl ItemMask {
-    /// Removes one item (the query item of `similar`).
-    pub fn deny(&mut self, i: usize) {
-        if let Some(slot) = self.allowed.get_mut(i) {
-            *slot = false;
+impl CatalogueFilter {
+    pub fn of(opts: &RankOptions) -> CatalogueFilter {
+        CatalogueFilter {
+            include_categories: opts.include_categories.clone(),
+            exclude_categories: opts.exclude_categories.clone(),
+            include_brands: opts.include_brands.clone(),
+            exclude_brands: opts.exclude_brands.clone(),
+            min_price: opts.min_price,
+            max_price: opts.max_price,
+            in_stock_only: opts.in_stock_only,
+            candidates: opts.candidates.clone(),
         }
     }
 
-    pub fn allows(&self, i: usize) -> bool {
-        self.allowed.get(i).copied().unwrap_or(false)
+    /// True when every item passes (no bitset needed).
+    pub fn is_empty(&self) -> bool {
+        *self == CatalogueFilter::default()
+    }
+}
+
+/// Items passing a [`CatalogueFilter`], one bit per item. Built once per
+/// distinct filter and reused: ranking then costs no string comparison and
+/// no allocation per item, and sparse sets (a candidate list) are scanned by
+/// their set bits only.
+#[derive(Debug, Clone)]
+pub struct AllowedItems {
+    bits: Vec<u64>,
+    /// Ids in `candidates` that the model does not have.
+    pub unknown_ids: u64,
+}
+
+impl AllowedItems {
+    pub fn contains(&self, i: usize) -> bool {
+        self.bits
+            .get(i / 64)
+            .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
     }
 
-    pub fn build(model: &Model, profile: &SessionProfile, opts: &RankOptions) -> ItemMask {
+    pub fn build(model: &Model, filter: &CatalogueFilter) -> AllowedItems {
         let n = model.item_count();
         let mut unknown_ids = 0;
-        let mut allowed = match &opts.candidates {
+        let mut pass = match &filter.candidates {
             None => vec![true; n],
             Some(ids) => {
                 let mut a = vec![false; n];
@@ -243,58 +276,60 @@ impl ItemMask {
         let category_ok = table_filter(
             model.category_table_len(),
             |c| model.category_by_code(c),
-            &opts.include_categories,
-            &opts.exclude_categories,
+            &filter.include_categories,
+            &filter.exclude_categories,
             category_has_prefix,
         );
         let brand_ok = table_filter(
             model.brand_table_len(),
             |b| model.brand_by_code(b),
-            &opts.include_brands,
-            &opts.exclude_brands,
+            &filter.include_brands,
+            &filter.exclude_brands,
             |v, want| v.eq_ignore_ascii_case(want),
         );
-        let price_filter = opts.min_price.is_some() || opts.max_price.is_some();
-        let lo = opts.min_price.unwrap_or(0.0);
-        let hi = opts.max_price.unwrap_or(f32::INFINITY);
-        for (i, slot) in allowed.iter_mut().enumerate() {
-            if !*slot {
-                continue;
-            }
-            let mut ok = true;
+        let price_filter = filter.min_price.is_some() || filter.max_price.is_some();
+        let lo = filter.min_price.unwrap_or(0.0);
+        let hi = filter.max_price.unwrap_or(f32::INFINITY);
+        let mut bits = vec![0u64; n.div_ceil(64)];
+        for (i, ok) in pass.iter_mut().enumerate() {
             if let Some(t) = &category_ok {
-                ok &= code_allowed(
+                *ok &= code_allowed(
                     t,
                     model.category_code(i),
-                    !opts.include_categories.is_empty(),
+                    !filter.include_categories.is_empty(),
                 );
             }
             if let Some(t) = &brand_ok {
-                ok &= code_allowed(t, model.brand_code(i), !opts.include_brands.is_empty());
+                *ok &= code_allowed(t, model.brand_code(i), !filter.include_brands.is_empty());
             }
             if price_filter {
-                ok &= model.price(i).is_some_and(|p| p >= lo && p <= hi);
+                *ok &= model.price(i).is_some_and(|p| p >= lo && p <= hi);
             }
-            if opts.in_stock_only {
-                ok &= model.in_stock(i);
+            if filter.in_stock_only {
+                *ok &= model.in_stock(i);
             }
-            *slot = ok;
-        }
-        for t in &profile.items {
-            let hide = (opts.exclude_viewed && t.viewed())
-                || (opts.exclude_in_cart && t.in_cart())
-                || (opts.exclude_purchased && t.purchased());
-            if hide {
-                if let Some(slot) = allowed.get_mut(t.index as usize) {
-                    *slot = false;
-                }
+            if *ok {
+                bits[i / 64] |= 1u64 << (i % 64);
             }
         }
-        ItemMask {
-            allowed,
-            unknown_ids,
-        }
+        AllowedItems { bits, unknown_ids }
     }
+}
+
+/// Items the shopper's history hides under `opts`, sorted.
+pub fn history_exclusions(profile: &SessionProfile, opts: &RankOptions) -> Vec<usize> {
+    let mut out: Vec<usize> = profile
+        .items
+        .iter()
+        .filter(|t| {
+            (opts.exclude_viewed && t.viewed())
+                || (opts.exclude_in_cart && t.in_cart())
+                || (opts.exclude_purchased && t.purchased())
+        })
+        .map(|t| t.index as usize)
+        .collect();
+    out.sort_unstable();
+    out
 }
 
 /// Evaluates include/exclude lists against each distinct table entry.
@@ -329,88 +364,137 @@ fn code_allowed(table: &[bool], code: u32, has_include: bool) -> bool {
     }
 }
 
-/// Resolves boosts to item indices (unknown ids skipped and counted).
-pub fn resolve_boosts(model: &Model, boosts: &[(String, f32)]) -> (HashMap<usize, f32>, u64) {
-    let mut out = HashMap::new();
+/// Resolves boosts to item indices, summing repeats; sorted by index.
+/// Returns the number of unknown ids too.
+pub fn resolve_boosts(model: &Model, boosts: &[(String, f32)]) -> (Vec<(usize, f32)>, u64) {
+    let mut out: Vec<(usize, f32)> = Vec::with_capacity(boosts.len());
     let mut unknown = 0;
     for (id, b) in boosts {
         match model.index_of(id) {
-            Some(i) => *out.entry(i).or_insert(0.0) += *b,
+            Some(i) => out.push((i, *b)),
             None => unknown += 1,
         }
     }
+    out.sort_by_key(|p| p.0);
+    out.dedup_by(|later, first| {
+        if later.0 == first.0 {
+            first.1 += later.1;
+            true
+        } else {
+            false
+        }
+    });
     (out, unknown)
 }
 
-/// Scores every allowed item with `score(i)` and keeps the best `k`.
-fn top_k_by(
-    n: usize,
-    k: usize,
-    mask: &ItemMask,
-    boosts: &HashMap<usize, f32>,
-    score: impl Fn(usize) -> f32,
+/// One pass over the factor block: scores every allowed row and keeps the
+/// best `fetch`. Without a bitset the rows are walked in order with no
+/// per-row bounds checks; with one, only set bits are visited.
+fn scan(
+    model: &Model,
+    allowed: Option<&AllowedItems>,
+    fetch: usize,
+    score: &impl Fn(usize, &[u8]) -> f32,
 ) -> Vec<(usize, f32)> {
+    let block = model.factor_block();
+    let stride = block.stride.max(1);
+    let rows = model
+        .raw_bytes()
+        .get(block.offset..block.offset + block.items * block.stride)
+        .unwrap_or(&[]);
+    let mut top = TopK::new(fetch);
+    if fetch == 0 {
+        return Vec::new();
+    }
+    match allowed {
+        None => {
+            for (i, row) in rows.chunks_exact(stride).enumerate() {
+                top.push(i, score(i, row));
+            }
+        }
+        Some(a) => {
+            for (w, &word) in a.bits.iter().enumerate() {
+                let mut word = word;
+                while word != 0 {
+                    let i = w * 64 + word.trailing_zeros() as usize;
+                    word &= word - 1;
+                    if let Some(row) = rows.get(i * stride..(i + 1) * stride) {
+                        top.push(i, score(i, row));
+                    }
+                }
+            }
+        }
+    }
+    top.into_sorted()
+}
+
+/// Exact top-k of `score` over the allowed items, minus `excluded`, with
+/// `boosts` added. The scan fetches `k + |excluded| + |boosted|` so that
+/// dropping excluded items and re-scoring boosted ones afterwards is still
+/// exact; the hot loop itself never looks at either list.
+pub fn rank(
+    model: &Model,
+    allowed: Option<&AllowedItems>,
+    excluded: &[usize],
+    boosts: &[(usize, f32)],
+    k: usize,
+    score: impl Fn(usize, &[u8]) -> f32,
+) -> Vec<(usize, f32)> {
+    let fetch = k
+        .saturating_add(excluded.len())
+        .saturating_add(boosts.len());
+    let pass = scan(model, allowed, fetch, &score);
+    let is_boosted = |i: usize| boosts.binary_search_by_key(&i, |b| b.0).is_ok();
+    let is_excluded = |i: usize| excluded.binary_search(&i).is_ok();
     let mut top = TopK::new(k);
-    for i in 0..n {
-        if mask.allows(i) {
-            let s = score(i) + boosts.get(&i).copied().unwrap_or(0.0);
+    for (i, s) in pass {
+        if !is_excluded(i) && !is_boosted(i) {
             top.push(i, s);
         }
     }
-    top.into_sorted()
-}
-
-/// Factor scores: int8 dot products with i32 accumulation, then one multiply.
-/// With `norms`, each score is divided by the item's norm (cosine similarity).
-pub fn rank_by_query(
-    model: &Model,
-    query: &QuantizedQuery,
-    k: usize,
-    mask: &ItemMask,
-    boosts: &HashMap<usize, f32>,
-    norms: Option<&[f32]>,
-) -> Vec<(usize, f32)> {
     let block = model.factor_block();
-    let bytes = model.raw_bytes();
-    let qs = query.scale;
-    let no_boosts = boosts.is_empty();
-    let mut top = TopK::new(k);
-    for i in 0..block.items {
-        if !mask.allows(i) {
-            continue;
+    for &(i, b) in boosts {
+        let passes = i < block.items && allowed.is_none_or(|a| a.contains(i)) && !is_excluded(i);
+        if passes {
+            top.push(i, score(i, block.row(model.raw_bytes(), i)) + b);
         }
-        let mut s = dot(block.row(bytes, i), &query.values) as f32 * (qs * block.scales[i]);
-        if let Some(norms) = norms {
-            let n = norms[i];
-            s = if n > 0.0 { s / n } else { 0.0 };
-        }
-        if !no_boosts {
-            s += boosts.get(&i).copied().unwrap_or(0.0);
-        }
-        top.push(i, s);
     }
     top.into_sorted()
 }
 
-/// Ranks by the popularity prior (no history yet).
-pub fn rank_by_popularity(
-    model: &Model,
-    k: usize,
-    mask: &ItemMask,
-    boosts: &HashMap<usize, f32>,
-) -> Vec<(usize, f32)> {
-    top_k_by(model.item_count(), k, mask, boosts, |i| model.popularity(i))
+/// Factor scores: int8 dot products with i32 accumulation, then one
+/// multiply. With `norms`, each score is divided by the item's norm (cosine).
+pub fn factor_score<'a>(
+    model: &'a Model,
+    query: &'a QuantizedQuery,
+    kernel: &'a QueryKernel<'a>,
+    norms: Option<&'a [f32]>,
+) -> impl Fn(usize, &[u8]) -> f32 + 'a {
+    let scales = &model.factor_block().scales;
+    move |i, row| {
+        let s = kernel.dot(row) as f32 * (query.scale * scales.get(i).copied().unwrap_or(0.0));
+        match norms.and_then(|n| n.get(i)) {
+            Some(&n) if n > 0.0 => s / n,
+            Some(_) => 0.0,
+            None => s,
+        }
+    }
+}
+
+/// The popularity prior as a score (no history yet).
+pub fn popularity_score(model: &Model) -> impl Fn(usize, &[u8]) -> f32 + '_ {
+    |i, _| model.popularity(i)
 }
 
 /// Picks the history item with the largest contribution to item `i`'s score.
 pub fn explain(model: &Model, user: &UserVector, i: usize) -> Reason {
     let y = model.factor_block().row_f32(model.raw_bytes(), i);
-    user.terms
-        .iter()
-        .map(|t| (t, t.explain.iter().zip(&y).map(|(a, b)| a * b).sum::<f32>()))
-        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.index.cmp(&a.0.index)))
-        .filter(|(_, contribution)| *contribution > 0.0)
-        .map_or(Reason::Popular, |(t, _)| Reason::Because {
+    user.contributions(&y)
+        .into_iter()
+        .zip(&user.terms)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.index.cmp(&a.1.index)))
+        .filter(|(contribution, _)| *contribution > 0.0)
+        .map_or(Reason::Popular, |(_, t)| Reason::Because {
             index: t.index,
             kind: t.kind,
         })

@@ -4,12 +4,13 @@
 
 use crate::error::{Result, ShelfError};
 use crate::factors::QuantizedQuery;
+use crate::factors::QueryKernel;
 use crate::foldin::{fold_in, UserVector};
 use crate::model::Model;
 use crate::profile::{Event, ExportedProfile, ProfileCounters, SessionProfile};
 use crate::ranking::{
-    explain, rank_by_popularity, rank_by_query, resolve_boosts, ItemMask, RankOptions, Ranked,
-    Reason,
+    explain, factor_score, history_exclusions, popularity_score, rank, resolve_boosts,
+    AllowedItems, CatalogueFilter, RankOptions, Ranked, Reason,
 };
 use crate::settings::{LoadOptions, Settings};
 use crate::summary::{summarize, ProfileSummary};
@@ -39,6 +40,8 @@ pub struct Recommender {
     user: Option<(u64, UserVector)>,
     /// Item norms for cosine similarity, computed on the first `similar`.
     norms: Option<Vec<f32>>,
+    /// The last catalogue filter and its bitset (`None` = every item passes).
+    filter_cache: Option<(CatalogueFilter, Option<AllowedItems>)>,
     unknown_candidate_ids: u64,
     unknown_boost_ids: u64,
     recommend_calls: u64,
@@ -54,6 +57,7 @@ impl Recommender {
             profile,
             user: None,
             norms: None,
+            filter_cache: None,
             unknown_candidate_ids: 0,
             unknown_boost_ids: 0,
             recommend_calls: 0,
@@ -97,20 +101,43 @@ impl Recommender {
         }
     }
 
+    /// The bitset for the catalogue part of `opts`, rebuilt only when it changes.
+    fn allowed_items(&mut self, opts: &RankOptions) {
+        let filter = CatalogueFilter::of(opts);
+        if matches!(&self.filter_cache, Some((f, _)) if *f == filter) {
+            return;
+        }
+        let allowed = (!filter.is_empty()).then(|| AllowedItems::build(&self.model, &filter));
+        self.unknown_candidate_ids += allowed.as_ref().map_or(0, |a| a.unknown_ids);
+        self.filter_cache = Some((filter, allowed));
+    }
+
+    fn cached_allowed(&self) -> Option<&AllowedItems> {
+        self.filter_cache.as_ref().and_then(|(_, a)| a.as_ref())
+    }
+
     /// Personalised top-k under `opts`; popularity when there is no history.
     pub fn recommend(&mut self, opts: &RankOptions) -> Result<Vec<Ranked>> {
         opts.validate()?;
         self.recommend_calls += 1;
-        let mask = ItemMask::build(&self.model, &self.profile, opts);
-        self.unknown_candidate_ids += mask.unknown_ids;
+        self.allowed_items(opts);
         let (boosts, unknown_boosts) = resolve_boosts(&self.model, &opts.boosts);
         self.unknown_boost_ids += unknown_boosts;
+        let excluded = history_exclusions(&self.profile, opts);
         self.user_vector()?;
-        let Some((_, user)) = &self.user else {
+        let (Some((_, user)), Some(_)) = (&self.user, &self.filter_cache) else {
             return Err(ShelfError::Numerical("user vector unavailable".into()));
         };
+        let allowed = self.cached_allowed();
         if user.is_empty() {
-            let top = rank_by_popularity(&self.model, opts.k, &mask, &boosts);
+            let top = rank(
+                &self.model,
+                allowed,
+                &excluded,
+                &boosts,
+                opts.k,
+                popularity_score(&self.model),
+            );
             return Ok(top
                 .into_iter()
                 .map(|(index, score)| Ranked {
@@ -120,7 +147,15 @@ impl Recommender {
                 })
                 .collect());
         }
-        let top = rank_by_query(&self.model, &user.query, opts.k, &mask, &boosts, None);
+        let kernel = QueryKernel::new(&user.query.values);
+        let top = rank(
+            &self.model,
+            allowed,
+            &excluded,
+            &boosts,
+            opts.k,
+            factor_score(&self.model, &user.query, &kernel, None),
+        );
         Ok(top
             .into_iter()
             .map(|(index, score)| Ranked {
@@ -138,19 +173,30 @@ impl Recommender {
             .model
             .index_of(item_id)
             .ok_or_else(|| ShelfError::UnknownItem(crate::events::truncate_for_message(item_id)))?;
-        let norms = self.norms.get_or_insert_with(|| item_norms(&self.model));
-        let block = self.model.factor_block();
-        let mut query =
-            QuantizedQuery::new(&block.row_f32(self.model.raw_bytes(), target), block.stride);
-        let target_norm = norms.get(target).copied().unwrap_or(0.0);
-        let mut mask = ItemMask::build(&self.model, &self.profile, opts);
-        self.unknown_candidate_ids += mask.unknown_ids;
-        mask.deny(target);
+        if self.norms.is_none() {
+            self.norms = Some(item_norms(&self.model));
+        }
+        self.allowed_items(opts);
         let (boosts, unknown_boosts) = resolve_boosts(&self.model, &opts.boosts);
         self.unknown_boost_ids += unknown_boosts;
+        let mut excluded = history_exclusions(&self.profile, opts);
+        if let Err(pos) = excluded.binary_search(&target) {
+            excluded.insert(pos, target);
+        }
+        let norms = self.norms.as_deref().unwrap_or(&[]);
+        let allowed = self.cached_allowed();
+        let block = self.model.factor_block();
+        let target_norm = norms.get(target).copied().unwrap_or(0.0);
         if target_norm == 0.0 {
             // A zero vector is similar to nothing: fall back to popularity.
-            let top = rank_by_popularity(&self.model, opts.k, &mask, &boosts);
+            let top = rank(
+                &self.model,
+                allowed,
+                &excluded,
+                &boosts,
+                opts.k,
+                popularity_score(&self.model),
+            );
             return Ok(top
                 .into_iter()
                 .map(|(index, score)| Ranked {
@@ -160,9 +206,18 @@ impl Recommender {
                 })
                 .collect());
         }
-        // Scale rows by 1/norm through the query scale per item: cosine = dot / (|a||b|).
+        let mut query =
+            QuantizedQuery::new(&block.row_f32(self.model.raw_bytes(), target), block.stride);
         query.scale /= target_norm;
-        let top = rank_by_query(&self.model, &query, opts.k, &mask, &boosts, Some(norms));
+        let kernel = QueryKernel::new(&query.values);
+        let top = rank(
+            &self.model,
+            allowed,
+            &excluded,
+            &boosts,
+            opts.k,
+            factor_score(&self.model, &query, &kernel, Some(norms)),
+        );
         Ok(top
             .into_iter()
             .map(|(index, score)| Ranked {

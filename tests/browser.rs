@@ -401,6 +401,14 @@ fn simd_and_scalar_kernels_agree() {
         let q: Vec<i8> = (0..len).map(|_| (noise.next() * 127.0) as i8).collect();
         assert_eq!(dot_simd(&row, &q), dot_scalar(&row, &q), "length {len}");
     }
+    // The kernel ranking uses (query widened once) agrees too.
+    let row: Vec<u8> = (0..64)
+        .map(|_| ((noise.next() * 127.0) as i8) as u8)
+        .collect();
+    let q: Vec<i8> = (0..64).map(|_| (noise.next() * 127.0) as i8).collect();
+    let kernel = shelfrank::factors::QueryKernel::new(&q);
+    assert_eq!(kernel.dot(&row), dot_scalar(&row, &q));
+    assert_eq!(kernel.dot(&row), kernel.dot_portable(&row));
     let extremes = vec![0x80u8; 64];
     assert_eq!(
         dot_simd(&extremes, &[-127i8; 64]),
