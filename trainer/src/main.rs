@@ -1,41 +1,386 @@
-//! `shelfrank` command line: inspect model files (training lands with the trainer issue).
+//! `shelfrank` command line: train, evaluate, convert, split and inspect.
 
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use shelfrank_trainer::als::{AlsParams, Solver};
+use shelfrank_trainer::baselines::SknnParams;
+use shelfrank_trainer::convert::{self, Format, SplitRule};
+use shelfrank_trainer::eval::{self, BlendParams, EvalConfig};
+use shelfrank_trainer::input::ReadOptions;
+use shelfrank_trainer::timeparse::{parse_duration, parse_timestamp};
+use shelfrank_trainer::train::{self, TrainConfig};
+use shelfrank_trainer::{inspect, report};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.as_slice() {
-        [cmd, path] if cmd == "inspect" => match std::fs::read(path) {
-            Ok(bytes) => match shelfrank::Model::from_bytes(bytes) {
-                Ok(m) => {
-                    println!(
-                        "{path}: {} items × {} factors, {} bytes, checksum {:08x} ok",
-                        m.item_count(),
-                        m.dim(),
-                        m.byte_len(),
-                        m.checksum()
-                    );
-                    for s in m.sections() {
-                        println!(
-                            "  {:4}  offset {:>10}  length {:>10}",
-                            s.tag, s.offset, s.length
-                        );
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: {path}: {e}");
-                    ExitCode::FAILURE
-                }
+#[derive(Parser)]
+#[command(
+    name = "shelfrank",
+    version,
+    about = "Train, evaluate and inspect shelfrank recommendation models"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Common {
+    /// Skip malformed rows (reporting how many and why) instead of stopping at the first.
+    #[arg(long)]
+    skip_bad_rows: bool,
+    /// Inactivity gap that starts a new session when the log has user_id but no session_id.
+    #[arg(long, default_value = "30m")]
+    session_gap: String,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// No progress bars.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+impl Common {
+    fn read_options(&self) -> Result<ReadOptions> {
+        Ok(ReadOptions {
+            skip_bad_rows: self.skip_bad_rows,
+            session_gap_s: parse_duration(&self.session_gap).with_context(|| {
+                format!(
+                    "--session-gap \"{}\" is not a duration like 30m",
+                    self.session_gap
+                )
+            })?,
+            progress: !self.quiet && std::io::stderr().is_terminal(),
+        })
+    }
+}
+
+#[derive(Args, Clone)]
+struct EvalArgs {
+    /// Cut-offs K for the metrics, comma-separated.
+    #[arg(long, default_value = "10,20", value_delimiter = ',')]
+    k: Vec<usize>,
+    /// Write report.md, report.json and SVG charts into this directory.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// V-SKNN: neighbour sessions.
+    #[arg(long, default_value_t = 100)]
+    sknn_k: usize,
+    /// V-SKNN: most recent candidate sessions compared.
+    #[arg(long, default_value_t = 500)]
+    sknn_sample: usize,
+    /// V-SKNN: idf weighting strength (0 = off).
+    #[arg(long, default_value_t = 0.0)]
+    sknn_idf: f64,
+    /// Also evaluate the blending prototype with this β (factor score + β × transition score).
+    #[arg(long)]
+    blend_beta: Option<f32>,
+    /// Successor window of the transition table used by the prototype.
+    #[arg(long, default_value_t = 3)]
+    blend_window: usize,
+    /// Evaluate only the first N test sessions.
+    #[arg(long)]
+    max_sessions: Option<usize>,
+}
+
+impl EvalArgs {
+    fn config(
+        &self,
+        model: PathBuf,
+        test: PathBuf,
+        train: Option<PathBuf>,
+        common: &Common,
+    ) -> Result<EvalConfig> {
+        Ok(EvalConfig {
+            model,
+            test,
+            train,
+            ks: self.k.clone(),
+            sknn: SknnParams {
+                k: self.sknn_k,
+                sample_size: self.sknn_sample,
+                idf_weight: self.sknn_idf,
             },
-            Err(e) => {
-                eprintln!("error: cannot read {path}: {e}");
-                ExitCode::FAILURE
+            blend: self.blend_beta.map(|beta| BlendParams {
+                beta,
+                window: self.blend_window,
+            }),
+            threads: common.threads,
+            read: common.read_options()?,
+            max_sessions: self.max_sessions,
+        })
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train an implicit-ALS model and write a .shelf file.
+    Train {
+        /// Events CSV (session_id or user_id, item_id, event_type, timestamp).
+        #[arg(long)]
+        events: PathBuf,
+        /// Catalogue CSV (item_id, name, category, brand, price, in_stock).
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        /// Output model file.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 64)]
+        factors: usize,
+        #[arg(long, default_value_t = 15)]
+        iterations: usize,
+        /// L2 regularisation λ (also used by the browser's fold-in).
+        #[arg(long, default_value_t = 0.1)]
+        regularization: f32,
+        /// Confidence scale α: c = 1 + α·strength.
+        #[arg(long, default_value_t = 10.0)]
+        alpha: f32,
+        /// Event weights over the defaults, e.g. view_item=1,add_to_cart=4,purchase=8.
+        #[arg(long, default_value = "")]
+        event_weights: String,
+        /// Recency half-life of event weights, e.g. 7d, 12h.
+        #[arg(long, default_value = "7d")]
+        half_life: String,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Row solver.
+        #[arg(long, value_enum, default_value_t = Solver::Cg)]
+        solver: Solver,
+        /// Conjugate-gradient steps per row and iteration.
+        #[arg(long, default_value_t = 3)]
+        cg_steps: usize,
+        /// Print the training loss after every iteration (costs about half an iteration each).
+        #[arg(long)]
+        loss: bool,
+        /// Evaluate the new model on these test events right away.
+        #[arg(long)]
+        eval_on: Option<PathBuf>,
+        #[command(flatten)]
+        eval: EvalArgs,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Evaluate a model with the session-based next-item protocol.
+    Eval {
+        #[arg(long)]
+        model: PathBuf,
+        /// Test events (later sessions than the training ones).
+        #[arg(long)]
+        test: PathBuf,
+        /// Training events, for the baselines (most-popular, co-occurrence, V-SKNN).
+        #[arg(long)]
+        train: Option<PathBuf>,
+        #[command(flatten)]
+        eval: EvalArgs,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Convert a public data set's raw layout into shelfrank's events (and catalogue) CSV.
+    Convert {
+        #[arg(long, value_enum)]
+        format: Format,
+        /// Input file(s), concatenated in order.
+        #[arg(long, required = true, num_args = 1..)]
+        input: Vec<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write a catalogue of the items seen (REES46: name, category, brand, price).
+        #[arg(long)]
+        catalog_out: Option<PathBuf>,
+        /// DIGINETICA: product-categories.csv (itemId;categoryId) to fill the catalogue's categories.
+        #[arg(long)]
+        categories: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Split an events file by time into train and test (whole sessions).
+    Split {
+        #[arg(long)]
+        events: PathBuf,
+        /// Sessions ending within this duration of the last event go to test (e.g. 1d, 30m).
+        #[arg(long, conflicts_with = "test_from")]
+        test_last: Option<String>,
+        /// Sessions ending at or after this time go to test (Unix seconds or ISO-8601).
+        #[arg(long)]
+        test_from: Option<String>,
+        #[arg(long)]
+        train_out: PathBuf,
+        #[arg(long)]
+        test_out: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Show a model file: header, sections, checksum, a few items.
+    Inspect {
+        model: PathBuf,
+        /// How many of the most popular items to list.
+        #[arg(long, default_value_t = 8)]
+        items: usize,
+    },
+}
+
+fn run() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Train {
+            events,
+            catalog,
+            out,
+            factors,
+            iterations,
+            regularization,
+            alpha,
+            event_weights,
+            half_life,
+            seed,
+            solver,
+            cg_steps,
+            loss,
+            eval_on,
+            eval,
+            common,
+        } => {
+            let half_life_s = parse_duration(&half_life).with_context(|| {
+                format!("--half-life \"{half_life}\" is not a duration like 7d")
+            })?;
+            let cfg = TrainConfig {
+                events: events.clone(),
+                catalog,
+                out: out.clone(),
+                als: AlsParams {
+                    factors,
+                    iterations,
+                    lambda: regularization,
+                    alpha,
+                    solver,
+                    cg_steps,
+                    seed,
+                },
+                weights: train::parse_event_weights(&event_weights)?,
+                half_life_hours: (half_life_s / 3600.0) as f32,
+                threads: common.threads,
+                read: common.read_options()?,
+                track_loss: loss,
+            };
+            let summary = train::train(&cfg)?;
+            train::print_summary(&summary, &mut std::io::stdout())?;
+            if !summary.losses.is_empty() {
+                let l: Vec<String> = summary.losses.iter().map(|l| format!("{l:.5e}")).collect();
+                println!("  loss      {}", l.join(" → "));
             }
-        },
-        _ => {
-            eprintln!("usage: shelfrank inspect MODEL.shelf");
-            ExitCode::from(2)
+            if let Some(test) = eval_on {
+                let ec = eval.config(out, test, Some(events), &common)?;
+                let r = eval::evaluate(&ec)?;
+                print!("{}", eval::print_table(&r));
+                if let Some(dir) = &eval.report {
+                    report::write_report(dir, &r, Some(&summary))?;
+                    println!("report written to {}", dir.display());
+                }
+            }
+        }
+        Command::Eval {
+            model,
+            test,
+            train,
+            eval,
+            common,
+        } => {
+            let ec = eval.config(model, test, train, &common)?;
+            let r = eval::evaluate(&ec)?;
+            print!("{}", eval::print_table(&r));
+            if let Some(dir) = &eval.report {
+                report::write_report(dir, &r, None)?;
+                println!("report written to {}", dir.display());
+            }
+        }
+        Command::Convert {
+            format,
+            input,
+            out,
+            catalog_out,
+            categories,
+            common,
+        } => {
+            let s = convert::convert(
+                format,
+                &input,
+                &out,
+                catalog_out.as_deref(),
+                categories.as_deref(),
+                &common.read_options()?,
+            )?;
+            println!(
+                "converted {} rows into {} events ({} bad rows skipped) → {}",
+                s.rows,
+                s.events,
+                s.skipped,
+                out.display()
+            );
+            for e in &s.examples {
+                println!("  skipped: {e}");
+            }
+            if let Some(c) = catalog_out {
+                println!("catalogue of {} items → {}", s.catalog_items, c.display());
+            }
+        }
+        Command::Split {
+            events,
+            test_last,
+            test_from,
+            train_out,
+            test_out,
+            common,
+        } => {
+            let rule = match (test_last, test_from) {
+                (Some(d), None) => {
+                    SplitRule::LastSeconds(parse_duration(&d).with_context(|| {
+                        format!("--test-last \"{d}\" is not a duration like 1d")
+                    })?)
+                }
+                (None, Some(t)) => SplitRule::From(
+                    parse_timestamp(&t)
+                        .with_context(|| format!("--test-from \"{t}\" is not a time"))?,
+                ),
+                _ => bail!("give one of --test-last DURATION or --test-from TIME"),
+            };
+            let s = convert::split(
+                &events,
+                rule,
+                &train_out,
+                &test_out,
+                &common.read_options()?,
+            )?;
+            println!(
+                "split at {:.0} (Unix s): train {} sessions / {} events → {}; test {} sessions / {} events → {}",
+                s.cutoff,
+                s.train_sessions,
+                s.train_events,
+                train_out.display(),
+                s.test_sessions,
+                s.test_events,
+                test_out.display()
+            );
+        }
+        Command::Inspect { model, items } => {
+            let bytes = std::fs::read(&model)
+                .with_context(|| format!("cannot read {}", model.display()))?;
+            let (text, ok) = inspect::inspect(&model.display().to_string(), bytes, items);
+            print!("{text}");
+            if !ok {
+                bail!("{} is not a valid model", model.display());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
         }
     }
 }

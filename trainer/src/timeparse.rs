@@ -94,7 +94,11 @@ pub fn parse_timestamp(raw: &str) -> Option<f64> {
                 return None;
             }
             let hh = num(&digits[..2])?;
-            let mm = if digits.len() == 4 { num(&digits[2..])? } else { 0 };
+            let mm = if digits.len() == 4 {
+                num(&digits[2..])?
+            } else {
+                0
+            };
             sign * (hh as f64 * 3600.0 + mm as f64 * 60.0)
         }
     };
@@ -127,7 +131,10 @@ mod tests {
     fn formats() {
         assert_eq!(parse_timestamp("1396860669"), Some(1396860669.0));
         assert_eq!(parse_timestamp("1396860669277"), Some(1396860669.277));
-        assert_eq!(parse_timestamp("2019-10-01 00:00:00 UTC"), Some(1569888000.0));
+        assert_eq!(
+            parse_timestamp("2019-10-01 00:00:00 UTC"),
+            Some(1569888000.0)
+        );
         assert_eq!(parse_timestamp("2019-10-01T00:00:00Z"), Some(1569888000.0));
         assert_eq!(
             parse_timestamp("2019-10-01T02:00:00+02:00"),
