@@ -159,16 +159,24 @@ impl Predictor for Blend<'_> {
                 }
             }
         }
-        let mut top = shelfrank::ranking::TopK::new(k);
-        for (i, &s) in self.scores.iter().enumerate() {
-            top.push(i, s);
-        }
-        Ok(top
-            .into_sorted()
-            .into_iter()
-            .map(|(i, _)| i as u32)
-            .collect())
+        Ok(top_k(&self.scores, k))
     }
+}
+
+/// Indices of the `k` highest scores, best first; ties go to the lower index.
+pub fn top_k(scores: &[f32], k: usize) -> Vec<u32> {
+    let order = |a: &u32, b: &u32| {
+        scores[*b as usize]
+            .total_cmp(&scores[*a as usize])
+            .then(a.cmp(b))
+    };
+    let mut idx: Vec<u32> = (0..scores.len() as u32).collect();
+    if k < idx.len() {
+        idx.select_nth_unstable_by(k, order);
+        idx.truncate(k);
+    }
+    idx.sort_by(order);
+    idx
 }
 
 /// Reads a training log into model numbering (items the model lacks are dropped).

@@ -211,6 +211,14 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Print a Markdown table (methods × data sets) from report directories.
+    Summarize {
+        /// NAME=REPORT_DIR pairs (each directory holds a report.json).
+        #[arg(required = true)]
+        reports: Vec<String>,
+        #[arg(long, default_value_t = 20)]
+        k: usize,
+    },
     /// Show a model file: header, sections, checksum, a few items.
     Inspect {
         model: PathBuf,
@@ -361,6 +369,16 @@ fn run() -> Result<()> {
                 s.test_events,
                 test_out.display()
             );
+        }
+        Command::Summarize { reports, k } => {
+            let entries = reports
+                .iter()
+                .map(|r| match r.split_once('=') {
+                    Some((n, d)) => (n.to_string(), PathBuf::from(d)),
+                    None => (r.clone(), PathBuf::from(r)),
+                })
+                .collect::<Vec<_>>();
+            print!("{}", report::summarize(&entries, k)?);
         }
         Command::Inspect { model, items } => {
             let bytes = std::fs::read(&model)

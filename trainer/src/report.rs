@@ -403,3 +403,84 @@ pub fn scatter_svg(r: &EvalResult) -> String {
     s.push_str("</svg>\n");
     s
 }
+
+/// Builds the cross-data-set table (methods × data sets, "Recall@K / MRR@K")
+/// from `name=DIR` pairs whose DIR holds a report.json.
+pub fn summarize(entries: &[(String, std::path::PathBuf)], k: usize) -> Result<String> {
+    let mut columns: Vec<(String, serde_json::Value)> = Vec::new();
+    for (name, dir) in entries {
+        let path = dir.join("report.json");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not valid JSON", path.display()))?;
+        columns.push((name.clone(), v));
+    }
+    let mut methods: Vec<String> = Vec::new();
+    for (_, v) in &columns {
+        for m in v["evaluation"]["methods"].as_array().into_iter().flatten() {
+            if let Some(n) = m["name"].as_str() {
+                if !methods.iter().any(|x| x == n) {
+                    methods.push(n.to_string());
+                }
+            }
+        }
+    }
+    let mut s = String::new();
+    let _ = write!(s, "| method (Recall@{k} / MRR@{k}) |");
+    for (name, _) in &columns {
+        let _ = write!(s, " {name} |");
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(s, "|---|{}", "---:|".repeat(columns.len()));
+    for m in &methods {
+        let _ = write!(s, "| {m} |");
+        for (_, v) in &columns {
+            let cell = v["evaluation"]["methods"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|x| x["name"].as_str() == Some(m))
+                .and_then(|x| {
+                    x["at"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|a| a["k"].as_u64() == Some(k as u64))
+                        .map(|a| {
+                            format!(
+                                "{:.3} / {:.3}",
+                                a["recall"].as_f64().unwrap_or(0.0),
+                                a["mrr"].as_f64().unwrap_or(0.0)
+                            )
+                        })
+                })
+                .unwrap_or_else(|| "–".into());
+            let _ = write!(s, " {cell} |");
+        }
+        let _ = writeln!(s);
+    }
+    let _ = write!(s, "| *test sessions / predictions* |");
+    for (_, v) in &columns {
+        let e = &v["evaluation"];
+        let _ = write!(
+            s,
+            " {} / {} |",
+            e["test_sessions"].as_u64().unwrap_or(0),
+            e["predictions"].as_u64().unwrap_or(0)
+        );
+    }
+    let _ = writeln!(s);
+    let _ = write!(s, "| *training time / model size* |");
+    for (_, v) in &columns {
+        let t = &v["training"];
+        let _ = write!(
+            s,
+            " {:.1}s / {:.0} KiB |",
+            t["total_seconds"].as_f64().unwrap_or(0.0),
+            t["model_bytes"].as_f64().unwrap_or(0.0) / 1024.0
+        );
+    }
+    let _ = writeln!(s);
+    Ok(s)
+}

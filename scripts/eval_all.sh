@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Reproduces the results table in docs/EVALUATION.md: converts and splits
+# the public data sets in ../shared/data, trains a shelfrank model on each
+# training split, and evaluates it next to most-popular, item co-occurrence
+# and V-SKNN with the session-based next-item protocol.
+#
+#   scripts/eval_all.sh            # test splits (the published table)
+#   MODE=valid scripts/eval_all.sh # validation splits carved from train (for tuning)
+#
+# Output: $OUT/<data set>/{train,test}.csv, model.shelf, report/ (report.md,
+# report.json, SVG charts) and $OUT/results.md. Nothing is written to the
+# repository itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DATA=${DATA:-../shared/data}
+OUT=${OUT:-target/eval}
+MODE=${MODE:-test}
+THREADS=${THREADS:-2}
+# Hyper-parameters, chosen on the YOOCHOOSE validation split (train_tr /
+# train_valid) and the validation splits below, never on a test split.
+FACTORS=${FACTORS:-64}
+ITERATIONS=${ITERATIONS:-15}
+ALPHA=${ALPHA:-100}
+LAMBDA=${LAMBDA:-1}
+# Every interaction counts the same for next-item prediction (validation: REES46 cosmetics).
+EVENT_WEIGHTS=${EVENT_WEIGHTS:-view_item=1,add_to_cart=1,remove_from_cart=0,purchase=1}
+BLEND_BETA=${BLEND_BETA:-1}
+BLEND_WINDOW=${BLEND_WINDOW:-1}
+
+if [ ! -d "$DATA" ]; then
+  echo "eval_all: $DATA is absent; nothing to evaluate (the data sets are not part of the repository)."
+  echo "eval_all: put the shared data next to the repository (or set DATA=...) to reproduce docs/EVALUATION.md."
+  exit 0
+fi
+case "$MODE" in test|valid) ;; *) echo "eval_all: MODE must be test or valid" >&2; exit 2 ;; esac
+
+cargo build --release -q -p shelfrank-trainer
+SR=target/release/shelfrank
+mkdir -p "$OUT"
+say() { printf '\033[1meval_all:\033[0m %s\n' "$*" >&2; }
+
+# prepare NAME: leaves $OUT/NAME/{train,test}.csv (and catalog.csv) for MODE.
+prepare() {
+  local name=$1 dir="$OUT/$1"
+  mkdir -p "$dir"
+  case "$name" in
+    yoochoose)
+      local y="$DATA/yoochoose-sample/yoochoose-clicks-100k"
+      if [ "$MODE" = test ]; then
+        $SR convert -q --format yoochoose --input "${y}_train_full.txt" --out "$dir/train.csv" >/dev/null
+        $SR convert -q --format yoochoose --input "${y}_test.txt" --out "$dir/test.csv" >/dev/null
+      else
+        $SR convert -q --format yoochoose --input "${y}_train_tr.txt" --out "$dir/train.csv" >/dev/null
+        $SR convert -q --format yoochoose --input "${y}_train_valid.txt" --out "$dir/test.csv" >/dev/null
+      fi ;;
+    diginetica)
+      local g="$DATA/diginetica-sample"
+      $SR convert -q --format diginetica --input "$g/sample_train-item-views.csv" \
+        --categories "$g/product-categories.csv" --out "$dir/all.csv" --catalog-out "$dir/catalog.csv" >/dev/null
+      # Time split as in SR-GNN: the last 14 days are the test set (7 days leave too few sessions in this sample).
+      $SR split -q --events "$dir/all.csv" --test-last 14d --train-out "$dir/train.csv" --test-out "$dir/test.csv" >/dev/null
+      if [ "$MODE" = valid ]; then
+        mv "$dir/train.csv" "$dir/full_train.csv"
+        $SR split -q --events "$dir/full_train.csv" --test-last 14d --train-out "$dir/train.csv" --test-out "$dir/test.csv" >/dev/null
+      fi ;;
+    rees46-cosmetics)
+      local c="$DATA/rees46-cosmetics"
+      if [ "$MODE" = test ]; then
+        # Train on October and November, test on December.
+        $SR convert -q --format rees46 --input "$c/2019-Oct.csv" "$c/2019-Nov.csv" --out "$dir/train.csv" --catalog-out "$dir/catalog.csv" >/dev/null
+        $SR convert -q --format rees46 --input "$c/2019-Dec.csv" --out "$dir/test.csv" >/dev/null
+      else
+        $SR convert -q --format rees46 --input "$c/2019-Oct.csv" --out "$dir/train.csv" --catalog-out "$dir/catalog.csv" >/dev/null
+        $SR convert -q --format rees46 --input "$c/2019-Nov.csv" --out "$dir/test.csv" >/dev/null
+      fi ;;
+    rees46-multicategory)
+      local m="$DATA/rees46-multicategory/2019-Oct-head.csv"
+      $SR convert -q --format rees46 --input "$m" --out "$dir/all.csv" --catalog-out "$dir/catalog.csv" >/dev/null
+      # The slice covers 00:00–02:50 UTC: most events fall in 02:10–02:50, so sessions ending in the last 10 minutes are the test set.
+      $SR split -q --events "$dir/all.csv" --test-last 10m --train-out "$dir/train.csv" --test-out "$dir/test.csv" >/dev/null
+      if [ "$MODE" = valid ]; then
+        mv "$dir/train.csv" "$dir/full_train.csv"
+        $SR split -q --events "$dir/full_train.csv" --test-last 10m --train-out "$dir/train.csv" --test-out "$dir/test.csv" >/dev/null
+      fi ;;
+  esac
+}
+
+reports=()
+for name in yoochoose diginetica rees46-cosmetics rees46-multicategory; do
+  say "$name ($MODE split)"
+  prepare "$name"
+  dir="$OUT/$name"
+  catalog=()
+  [ -f "$dir/catalog.csv" ] && catalog=(--catalog "$dir/catalog.csv")
+  $SR train -q --events "$dir/train.csv" "${catalog[@]}" --out "$dir/model.shelf" \
+    --factors "$FACTORS" --iterations "$ITERATIONS" --alpha "$ALPHA" --regularization "$LAMBDA" --event-weights "$EVENT_WEIGHTS" \
+    --seed 42 --threads "$THREADS" \
+    --eval-on "$dir/test.csv" --k 10,20 --blend-beta "$BLEND_BETA" --blend-window "$BLEND_WINDOW" \
+    --report "$dir/report" | tee "$dir/summary.txt"
+  reports+=("$name=$dir/report")
+done
+
+$SR summarize --k 20 "${reports[@]}" | tee "$OUT/results.md"
+say "per-data-set reports: $OUT/*/report/report.md; table: $OUT/results.md"
