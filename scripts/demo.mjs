@@ -169,14 +169,23 @@ export function trainModel({ out = WORK, log = console.log } = {}) {
     .update(readFileSync(resolve(out, "catalog.csv")))
     .update(TRAIN_ARGS.join(" "))
     .digest("hex");
+  const upToDate = existsSync(model) && existsSync(stamp) && readFileSync(stamp, "utf8") === inputs;
   const status = trainerStatus();
+  if (!status.ok && upToDate) {
+    // A model this trainer trained earlier from exactly these inputs: keep it.
+    log(
+      `WARNING: the trainer does not build right now; reusing ${model.replace(ROOT, "")}, which it trained ` +
+        `earlier from the same data and flags.\n${status.why}`,
+    );
+    return model;
+  }
   if (!status.ok) {
     throw new Error(
       "the trainer cannot train yet: `cargo run --release -p shelfrank-trainer -- train --help` failed or has no " +
         `--events option:\n${status.why}\nThe demo ships no pre-trained or fake model; it trains one from data/.`,
     );
   }
-  if (existsSync(model) && existsSync(stamp) && readFileSync(stamp, "utf8") === inputs) {
+  if (upToDate) {
     // Same inputs and same flags; cargo above rebuilt the trainer if its sources changed,
     // so only retrain when the binary is newer than the model.
     const bin = resolve(ROOT, "target/release/shelfrank");
@@ -213,14 +222,14 @@ export async function bundle({ log = console.log } = {}) {
   if (stats.hasErrors()) {
     throw new Error(`webpack failed:\n${stats.toString({ all: false, errors: true, colors: false })}`);
   }
-  const json = stats.toJson({ all: false, assets: true });
-  const rows = json.assets
+  const rows = stats.compilation
+    .getAssets()
     .filter((a) => !a.name.endsWith(".txt"))
-    .sort((a, b) => b.size - a.size)
     .map((a) => {
-      const gz = gzipSync(readFileSync(resolve(DIST, a.name))).length;
-      return { name: a.name, size: a.size, gzip: gz };
-    });
+      const buf = readFileSync(resolve(DIST, a.name));
+      return { name: a.name, size: buf.length, gzip: gzipSync(buf).length };
+    })
+    .sort((a, b) => b.size - a.size);
   log(`webpack ${((Date.now() - t0) / 1000).toFixed(1)} s → www/dist/`);
   for (const r of rows) log(`  ${r.name.padEnd(34)} ${kb(r.size).padStart(10)} ${kb(r.gzip).padStart(10)} gzip`);
   const total = rows.reduce((s, r) => s + r.gzip, 0);

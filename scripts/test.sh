@@ -26,4 +26,7 @@ npx tsc -p tests/js/tsconfig.json
 step "JavaScript tests in headless Chromium"
 node --test tests/js/
 
+step "demo storefront end to end (trains the demo model, webpack, headless Chromium)"
+node --test tests/e2e/
+
 printf '\n\033[1mall tests passed\033[0m\n'

@@ -514,7 +514,8 @@ function route({ focus = true } = {}) {
     S.dwell = { id: it.id, since: performance.now() };
   }
   const q = $("#q");
-  if (S.route.name === "search" && q.value !== S.route.q) q.value = S.route.q;
+  const wanted = S.route.name === "search" ? S.route.q : "";
+  if (q.value !== wanted && document.activeElement !== q) q.value = wanted;
   if (focus) {
     window.scrollTo(0, 0);
     $("#view h1")?.focus({ preventScroll: true });
@@ -598,6 +599,10 @@ async function boot() {
       return { n, median: t[n >> 1], p95: t[Math.floor(n * 0.95)] };
     },
     state: () => S.last,
+    /** Resolves when no re-ranking is pending. */
+    idle: async () => {
+      while (refreshing) await refreshing;
+    },
   };
 }
 

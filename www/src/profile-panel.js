@@ -20,6 +20,8 @@ const INTENT = [
   ["buying", "Buying", "something is in the cart"],
 ];
 
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
 function bars(list, label, empty) {
   if (!list.length) return h("p.empty", {}, empty);
   return h(
@@ -123,7 +125,7 @@ export function renderProfile(root, summary, ctx) {
     h(
       "p.summary-line",
       { dataset: { events: summary.events } },
-      empty ? "This browser has no shopping history here." : `${summary.events} events about ${summary.distinctItems} products: ${counts}.`,
+      empty ? "This browser has no shopping history here." : `${plural(summary.events, "event")} about ${plural(summary.distinctItems, "product")}: ${counts}.`,
     ),
     h("h3", {}, "Categories you are interested in"),
     h("div#knows-categories", {}, bars(cats, "Category interest", "None yet.")),
