@@ -4,6 +4,8 @@
 //! multiple of 16, one SIMD register), plus one f32 scale: the real factor is
 //! `q[j] * scale`. Rows are read in place from the model bytes.
 
+use crate::topk::TopK;
+
 /// Bytes per SIMD register; rows are padded to a multiple of this.
 pub const LANES: usize = 16;
 
@@ -113,6 +115,79 @@ pub fn dot_simd(row: &[u8], query: &[i8]) -> i32 {
         + tail
 }
 
+/// Dot product against a widened query, any length.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn dot_widened(row: &[u8], widened: &[core::arch::wasm32::v128]) -> i32 {
+    use core::arch::wasm32::*;
+    let mut acc = i32x4_splat(0);
+    for (chunk, q) in row.chunks_exact(LANES).zip(widened.chunks_exact(2)) {
+        // SAFETY: `chunk` is exactly 16 bytes; v128_load is unaligned.
+        let v = unsafe { v128_load(chunk.as_ptr() as *const v128) };
+        acc = i32x4_add(acc, i32x4_dot_i16x8(i16x8_extend_low_i8x16(v), q[0]));
+        acc = i32x4_add(acc, i32x4_dot_i16x8(i16x8_extend_high_i8x16(v), q[1]));
+    }
+    horizontal_sum(acc)
+}
+
+/// Unrolled dot product for rows of exactly `C` × 16 bytes, with two
+/// accumulators so consecutive chunks do not wait on each other.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn dot_fixed<const C: usize>(row: &[u8], widened: &[core::arch::wasm32::v128]) -> i32 {
+    use core::arch::wasm32::*;
+    if row.len() < C * LANES || widened.len() < 2 * C {
+        return dot_widened(row, widened);
+    }
+    let mut a = i32x4_splat(0);
+    let mut b = i32x4_splat(0);
+    for c in 0..C {
+        // SAFETY: row.len() >= C * 16 was checked above; v128_load is unaligned.
+        let v = unsafe { v128_load(row.as_ptr().add(c * LANES) as *const v128) };
+        a = i32x4_add(
+            a,
+            i32x4_dot_i16x8(i16x8_extend_low_i8x16(v), widened[2 * c]),
+        );
+        b = i32x4_add(
+            b,
+            i32x4_dot_i16x8(i16x8_extend_high_i8x16(v), widened[2 * c + 1]),
+        );
+    }
+    horizontal_sum(i32x4_add(a, b))
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn horizontal_sum(v: core::arch::wasm32::v128) -> i32 {
+    use core::arch::wasm32::*;
+    i32x4_extract_lane::<0>(v)
+        + i32x4_extract_lane::<1>(v)
+        + i32x4_extract_lane::<2>(v)
+        + i32x4_extract_lane::<3>(v)
+}
+
+#[inline(always)]
+fn scan_with(
+    rows: &[u8],
+    stride: usize,
+    scales: &[f32],
+    query_scale: f32,
+    top: &mut TopK,
+    dot: impl Fn(&[u8]) -> i32,
+) {
+    if stride == 0 {
+        return;
+    }
+    let mut threshold = f32::NEG_INFINITY;
+    for (i, (row, &scale)) in rows.chunks_exact(stride).zip(scales).enumerate() {
+        let s = dot(row) as f32 * (query_scale * scale);
+        if s > threshold || !top.is_full() {
+            top.push(i, s);
+            threshold = top.worst_score();
+        }
+    }
+}
+
 /// A query prepared once per ranking call: on SIMD builds it is widened to
 /// i16 lanes up front, so each row costs two widenings, two
 /// `i32x4.dot_i16x8_s` and two adds per 16 bytes.
@@ -149,27 +224,54 @@ impl<'q> QueryKernel<'q> {
         }
     }
 
-    /// Integer dot product of one padded row with the query.
+    /// Integer dot product of one padded row with the query. Common row
+    /// lengths (32, 64, 128 dims…) get a fully unrolled kernel; the branch
+    /// is the same for every row, so it is always predicted.
     #[inline(always)]
     pub fn dot(&self, row: &[u8]) -> i32 {
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         {
-            use core::arch::wasm32::*;
-            let mut acc = i32x4_splat(0);
-            for (chunk, q) in row.chunks_exact(LANES).zip(self.widened.chunks_exact(2)) {
-                // SAFETY: `chunk` is exactly 16 bytes; v128_load is unaligned.
-                let v = unsafe { v128_load(chunk.as_ptr() as *const v128) };
-                acc = i32x4_add(acc, i32x4_dot_i16x8(i16x8_extend_low_i8x16(v), q[0]));
-                acc = i32x4_add(acc, i32x4_dot_i16x8(i16x8_extend_high_i8x16(v), q[1]));
+            match self.widened.len() / 2 {
+                1 => dot_fixed::<1>(row, &self.widened),
+                2 => dot_fixed::<2>(row, &self.widened),
+                3 => dot_fixed::<3>(row, &self.widened),
+                4 => dot_fixed::<4>(row, &self.widened),
+                6 => dot_fixed::<6>(row, &self.widened),
+                8 => dot_fixed::<8>(row, &self.widened),
+                _ => dot_widened(row, &self.widened),
             }
-            i32x4_extract_lane::<0>(acc)
-                + i32x4_extract_lane::<1>(acc)
-                + i32x4_extract_lane::<2>(acc)
-                + i32x4_extract_lane::<3>(acc)
         }
         #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
         {
             dot_scalar(row, self.query)
+        }
+    }
+
+    /// Scores every row of a contiguous block in index order and offers
+    /// each to `top`. Rows come in index order, so once the heap is full a
+    /// later row must beat the worst score strictly (it loses ties): one
+    /// float compare per row on the common path. Monomorphised per row length.
+    pub fn scan_rows(&self, rows: &[u8], scales: &[f32], query_scale: f32, top: &mut TopK) {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        {
+            let w = &self.widened;
+            match w.len() / 2 {
+                1 => scan_with(rows, 16, scales, query_scale, top, |r| dot_fixed::<1>(r, w)),
+                2 => scan_with(rows, 32, scales, query_scale, top, |r| dot_fixed::<2>(r, w)),
+                4 => scan_with(rows, 64, scales, query_scale, top, |r| dot_fixed::<4>(r, w)),
+                8 => scan_with(rows, 128, scales, query_scale, top, |r| {
+                    dot_fixed::<8>(r, w)
+                }),
+                c => scan_with(rows, c * LANES, scales, query_scale, top, |r| {
+                    dot_widened(r, w)
+                }),
+            }
+        }
+        #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+        {
+            scan_with(rows, self.query.len(), scales, query_scale, top, |r| {
+                dot_scalar(r, self.query)
+            })
         }
     }
 

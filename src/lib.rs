@@ -18,6 +18,7 @@ pub mod ranking;
 pub mod recommender;
 pub mod settings;
 pub mod summary;
+pub mod topk;
 pub mod wasm_api;
 
 pub use error::{Result, ShelfError};

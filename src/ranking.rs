@@ -3,12 +3,11 @@
 
 use crate::catalog::{category_has_prefix, NO_ENTRY};
 use crate::error::{invalid, Result};
-use crate::factors::{QuantizedQuery, QueryKernel};
+use crate::factors::QueryKernel;
 use crate::foldin::UserVector;
 use crate::model::Model;
 use crate::profile::SessionProfile;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use crate::topk::TopK;
 
 /// Largest `k` a caller may ask for; pages show tens, not thousands.
 pub const MAX_K: usize = 1000;
@@ -136,72 +135,6 @@ pub struct Ranked {
     pub index: usize,
     pub score: f32,
     pub reason: Reason,
-}
-
-/// Heap entry ordered so that the *worst* candidate sits on top of a
-/// max-heap: lower score is worse; on equal scores the higher index is worse.
-#[derive(Debug, Clone, Copy)]
-struct Candidate {
-    score: f32,
-    index: u32,
-}
-
-impl PartialEq for Candidate {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Candidate {}
-impl PartialOrd for Candidate {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Candidate {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .score
-            .total_cmp(&self.score)
-            .then(self.index.cmp(&other.index))
-    }
-}
-
-/// Exact top-k in O(n log k): a bounded heap, no sort of the catalogue.
-pub struct TopK {
-    k: usize,
-    heap: BinaryHeap<Candidate>,
-}
-
-impl TopK {
-    pub fn new(k: usize) -> TopK {
-        TopK {
-            k,
-            heap: BinaryHeap::with_capacity(k + 1),
-        }
-    }
-
-    #[inline]
-    pub fn push(&mut self, index: usize, score: f32) {
-        let c = Candidate {
-            score,
-            index: index as u32,
-        };
-        if self.heap.len() < self.k {
-            self.heap.push(c);
-        } else if let Some(worst) = self.heap.peek() {
-            if c < *worst {
-                self.heap.pop();
-                self.heap.push(c);
-            }
-        }
-    }
-
-    /// Best first; ties broken by the lower item index.
-    pub fn into_sorted(self) -> Vec<(usize, f32)> {
-        let mut v = self.heap.into_vec();
-        v.sort();
-        v.into_iter().map(|c| (c.index as usize, c.score)).collect()
-    }
 }
 
 /// The catalogue part of the options (everything that does not depend on
@@ -394,7 +327,7 @@ fn scan(
     model: &Model,
     allowed: Option<&AllowedItems>,
     fetch: usize,
-    score: &impl Fn(usize, &[u8]) -> f32,
+    scorer: &Scorer,
 ) -> Vec<(usize, f32)> {
     let block = model.factor_block();
     let stride = block.stride.max(1);
@@ -407,19 +340,42 @@ fn scan(
         return Vec::new();
     }
     match allowed {
+        None if matches!(scorer, Scorer::Factors { norms: None, .. }) => {
+            if let Scorer::Factors {
+                kernel,
+                query_scale,
+                ..
+            } = scorer
+            {
+                kernel.scan_rows(rows, &model.factor_block().scales, *query_scale, &mut top);
+            }
+        }
         None => {
+            // Rows come in index order, so once the heap is full a later row
+            // must beat the worst score strictly (it loses ties): one float
+            // compare per row on the common path.
+            let mut threshold = f32::NEG_INFINITY;
             for (i, row) in rows.chunks_exact(stride).enumerate() {
-                top.push(i, score(i, row));
+                let s = scorer.score(model, i, row);
+                if s > threshold || !top.is_full() {
+                    top.push(i, s);
+                    threshold = top.worst_score();
+                }
             }
         }
         Some(a) => {
+            let mut threshold = f32::NEG_INFINITY;
             for (w, &word) in a.bits.iter().enumerate() {
                 let mut word = word;
                 while word != 0 {
                     let i = w * 64 + word.trailing_zeros() as usize;
                     word &= word - 1;
                     if let Some(row) = rows.get(i * stride..(i + 1) * stride) {
-                        top.push(i, score(i, row));
+                        let s = scorer.score(model, i, row);
+                        if s > threshold || !top.is_full() {
+                            top.push(i, s);
+                            threshold = top.worst_score();
+                        }
                     }
                 }
             }
@@ -438,12 +394,12 @@ pub fn rank(
     excluded: &[usize],
     boosts: &[(usize, f32)],
     k: usize,
-    score: impl Fn(usize, &[u8]) -> f32,
+    scorer: &Scorer,
 ) -> Vec<(usize, f32)> {
     let fetch = k
         .saturating_add(excluded.len())
         .saturating_add(boosts.len());
-    let pass = scan(model, allowed, fetch, &score);
+    let pass = scan(model, allowed, fetch, scorer);
     let is_boosted = |i: usize| boosts.binary_search_by_key(&i, |b| b.0).is_ok();
     let is_excluded = |i: usize| excluded.binary_search(&i).is_ok();
     let mut top = TopK::new(k);
@@ -456,34 +412,48 @@ pub fn rank(
     for &(i, b) in boosts {
         let passes = i < block.items && allowed.is_none_or(|a| a.contains(i)) && !is_excluded(i);
         if passes {
-            top.push(i, score(i, block.row(model.raw_bytes(), i)) + b);
+            top.push(
+                i,
+                scorer.score(model, i, block.row(model.raw_bytes(), i)) + b,
+            );
         }
     }
     top.into_sorted()
 }
 
-/// Factor scores: int8 dot products with i32 accumulation, then one
-/// multiply. With `norms`, each score is divided by the item's norm (cosine).
-pub fn factor_score<'a>(
-    model: &'a Model,
-    query: &'a QuantizedQuery,
-    kernel: &'a QueryKernel<'a>,
-    norms: Option<&'a [f32]>,
-) -> impl Fn(usize, &[u8]) -> f32 + 'a {
-    let scales = &model.factor_block().scales;
-    move |i, row| {
-        let s = kernel.dot(row) as f32 * (query.scale * scales.get(i).copied().unwrap_or(0.0));
-        match norms.and_then(|n| n.get(i)) {
-            Some(&n) if n > 0.0 => s / n,
-            Some(_) => 0.0,
-            None => s,
-        }
-    }
+/// How items are scored in one ranking call.
+pub enum Scorer<'a> {
+    /// The popularity prior (no history yet).
+    Popularity,
+    /// int8 dot products with the query, i32 accumulation, one multiply;
+    /// with `norms`, divided by each item's norm (cosine, for `similar`).
+    Factors {
+        kernel: &'a QueryKernel<'a>,
+        query_scale: f32,
+        norms: Option<&'a [f32]>,
+    },
 }
 
-/// The popularity prior as a score (no history yet).
-pub fn popularity_score(model: &Model) -> impl Fn(usize, &[u8]) -> f32 + '_ {
-    |i, _| model.popularity(i)
+impl Scorer<'_> {
+    #[inline(always)]
+    fn score(&self, model: &Model, i: usize, row: &[u8]) -> f32 {
+        match self {
+            Scorer::Popularity => model.popularity(i),
+            Scorer::Factors {
+                kernel,
+                query_scale,
+                norms,
+            } => {
+                let scale = model.factor_block().scales.get(i).copied().unwrap_or(0.0);
+                let s = kernel.dot(row) as f32 * (query_scale * scale);
+                match norms.map(|n| n.get(i).copied().unwrap_or(0.0)) {
+                    Some(n) if n > 0.0 => s / n,
+                    Some(_) => 0.0,
+                    None => s,
+                }
+            }
+        }
+    }
 }
 
 /// Picks the history item with the largest contribution to item `i`'s score.

@@ -9,8 +9,8 @@ use crate::foldin::{fold_in, UserVector};
 use crate::model::Model;
 use crate::profile::{Event, ExportedProfile, ProfileCounters, SessionProfile};
 use crate::ranking::{
-    explain, factor_score, history_exclusions, popularity_score, rank, resolve_boosts,
-    AllowedItems, CatalogueFilter, RankOptions, Ranked, Reason,
+    explain, history_exclusions, rank, resolve_boosts, AllowedItems, CatalogueFilter, RankOptions,
+    Ranked, Reason, Scorer,
 };
 use crate::settings::{LoadOptions, Settings};
 use crate::summary::{summarize, ProfileSummary};
@@ -136,7 +136,7 @@ impl Recommender {
                 &excluded,
                 &boosts,
                 opts.k,
-                popularity_score(&self.model),
+                &Scorer::Popularity,
             );
             return Ok(top
                 .into_iter()
@@ -154,7 +154,11 @@ impl Recommender {
             &excluded,
             &boosts,
             opts.k,
-            factor_score(&self.model, &user.query, &kernel, None),
+            &Scorer::Factors {
+                kernel: &kernel,
+                query_scale: user.query.scale,
+                norms: None,
+            },
         );
         Ok(top
             .into_iter()
@@ -195,7 +199,7 @@ impl Recommender {
                 &excluded,
                 &boosts,
                 opts.k,
-                popularity_score(&self.model),
+                &Scorer::Popularity,
             );
             return Ok(top
                 .into_iter()
@@ -216,7 +220,11 @@ impl Recommender {
             &excluded,
             &boosts,
             opts.k,
-            factor_score(&self.model, &query, &kernel, Some(norms)),
+            &Scorer::Factors {
+                kernel: &kernel,
+                query_scale: query.scale,
+                norms: Some(norms),
+            },
         );
         Ok(top
             .into_iter()

@@ -750,3 +750,61 @@ impl Recommender {
         to_js(&out)
     }
 }
+
+/// Hooks for `npm run bench` (feature `bench`, never in the published package):
+/// the memory-bandwidth reference and raw material for the JS baselines.
+#[cfg(feature = "bench")]
+#[wasm_bindgen]
+impl Recommender {
+    /// Sums the whole int8 factor block with SIMD: the floor any scorer pays.
+    #[wasm_bindgen(js_name = benchSumFactorBlock)]
+    pub fn bench_sum_factor_block(&self) -> i32 {
+        let m = self.engine.model();
+        let b = m.factor_block();
+        let block = m
+            .raw_bytes()
+            .get(b.offset..b.offset + b.items * b.stride)
+            .unwrap_or(&[]);
+        sum_block(block)
+    }
+
+    /// The dequantised factors, row-major (items × dim), for the JS baselines.
+    #[wasm_bindgen(js_name = benchFactors)]
+    pub fn bench_factors(&self) -> Vec<f32> {
+        let m = self.engine.model();
+        (0..m.item_count())
+            .flat_map(|i| m.factor_block().row_f32(m.raw_bytes(), i))
+            .collect()
+    }
+
+    /// The current user vector (after folding in the session).
+    #[wasm_bindgen(js_name = benchUserVector)]
+    pub fn bench_user_vector(&mut self) -> Result<Vec<f32>, JsError> {
+        Ok(self.engine.user_vector().map_err(err)?.x.clone())
+    }
+}
+
+#[cfg(feature = "bench")]
+fn sum_block(block: &[u8]) -> i32 {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        use core::arch::wasm32::*;
+        let mut acc = i32x4_splat(0);
+        for c in block.chunks_exact(16) {
+            // SAFETY: `c` is exactly 16 bytes; v128_load is unaligned.
+            let v = unsafe { v128_load(c.as_ptr() as *const v128) };
+            acc = i32x4_add(
+                acc,
+                i32x4_extadd_pairwise_i16x8(i16x8_extadd_pairwise_i8x16(v)),
+            );
+        }
+        i32x4_extract_lane::<0>(acc)
+            + i32x4_extract_lane::<1>(acc)
+            + i32x4_extract_lane::<2>(acc)
+            + i32x4_extract_lane::<3>(acc)
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        block.iter().map(|&b| (b as i8) as i32).sum()
+    }
+}
