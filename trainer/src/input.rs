@@ -329,7 +329,7 @@ pub fn read_events(
         }
         let line = record.position().map_or(line, |p| p.line());
         stats.rows += 1;
-        if stats.rows % 65_536 == 0 {
+        if stats.rows.is_multiple_of(65_536) {
             bar.set_position(reader.position().byte());
         }
         if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
@@ -406,7 +406,10 @@ fn note_bad(stats: &mut ReadStats, reason: &str, err: &InputError) {
 
 type RowError = (Option<usize>, &'static str, String);
 
-fn field<'r>(record: &'r csv::ByteRecord, c: usize) -> Result<&'r str, RowError> {
+/// One parsed row: raw session key, item id, event kind, optional timestamp.
+type ParsedRow<'r> = (&'r [u8], &'r str, EventKind, Option<f64>);
+
+fn field(record: &csv::ByteRecord, c: usize) -> Result<&str, RowError> {
     let raw = record.get(c).ok_or_else(|| {
         (
             Some(c),
@@ -426,10 +429,7 @@ fn field<'r>(record: &'r csv::ByteRecord, c: usize) -> Result<&'r str, RowError>
     })
 }
 
-fn parse_row<'r>(
-    record: &'r csv::ByteRecord,
-    cols: &Columns,
-) -> Result<(&'r [u8], &'r str, EventKind, Option<f64>), RowError> {
+fn parse_row<'r>(record: &'r csv::ByteRecord, cols: &Columns) -> Result<ParsedRow<'r>, RowError> {
     if record.len() < cols.needed {
         return Err((
             Some(record.len()),

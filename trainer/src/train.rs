@@ -436,7 +436,7 @@ fn train_inner(cfg: &TrainConfig, threads: usize) -> Result<TrainSummary> {
         .map_err(|e| anyhow::anyhow!("the written model does not read back: {e}"))?;
     // Quantisation error on up to 200 sessions sampled with the seed.
     let mut rng = Rng(cfg.als.seed ^ 0x5EED);
-    let with_signal: Vec<usize> = (0..m.rows).filter(|&u| m.row(u).0.len() > 0).collect();
+    let with_signal: Vec<usize> = (0..m.rows).filter(|&u| !m.row(u).0.is_empty()).collect();
     let sample: Vec<Vec<f32>> = (0..with_signal.len().min(200))
         .map(|_| {
             factors
