@@ -7,6 +7,7 @@ pub mod baselines;
 pub mod catalog;
 pub mod convert;
 pub mod eval;
+pub mod import_spark;
 pub mod input;
 pub mod inspect;
 pub mod metrics;

@@ -9,7 +9,7 @@ use shelfrank_trainer::eval::{self, BlendParams, EvalConfig};
 use shelfrank_trainer::input::ReadOptions;
 use shelfrank_trainer::timeparse::{parse_duration, parse_timestamp};
 use shelfrank_trainer::train::{self, TrainConfig};
-use shelfrank_trainer::{inspect, report};
+use shelfrank_trainer::{import_spark, inspect, report};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -219,6 +219,23 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         k: usize,
     },
+    /// Turn item factors trained on Spark (examples/spark/train_als.py) into a .shelf file.
+    ImportSpark {
+        /// The Spark job's output directory (metadata/ and items/).
+        #[arg(long)]
+        factors: PathBuf,
+        /// Catalogue CSV (item_id, name, category, brand, price, in_stock).
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        /// Output model file.
+        #[arg(long)]
+        out: PathBuf,
+        /// λ for the browser's fold-in (default: the job's fold_in_lambda).
+        #[arg(long)]
+        regularization: Option<f32>,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Show a model file: header, sections, checksum, a few items.
     Inspect {
         model: PathBuf,
@@ -379,6 +396,22 @@ fn run() -> Result<()> {
                 })
                 .collect::<Vec<_>>();
             print!("{}", report::summarize(&entries, k)?);
+        }
+        Command::ImportSpark {
+            factors,
+            catalog,
+            out,
+            regularization,
+            common,
+        } => {
+            let s = import_spark::import_spark(&import_spark::ImportConfig {
+                factors,
+                catalog,
+                out,
+                regularization,
+                read: common.read_options()?,
+            })?;
+            import_spark::print_summary(&s, &mut std::io::stdout())?;
         }
         Command::Inspect { model, items } => {
             let bytes = std::fs::read(&model)
