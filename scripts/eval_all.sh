@@ -8,8 +8,9 @@
 #   MODE=valid scripts/eval_all.sh # validation splits carved from train (for tuning)
 #
 # Output: $OUT/<data set>/{train,test}.csv, model.shelf, report/ (report.md,
-# report.json, SVG charts) and $OUT/results.md. Nothing is written to the
-# repository itself.
+# report.json, SVG charts), $OUT/results.md (Recall@20 / MRR@20) and
+# $OUT/results-detail.md (every metric at 20). Nothing is written to the
+# repository itself. SR=path/to/shelfrank skips the cargo build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,9 @@ ALPHA=${ALPHA:-100}
 LAMBDA=${LAMBDA:-1}
 # Every interaction counts the same for next-item prediction (validation: REES46 cosmetics).
 EVENT_WEIGHTS=${EVENT_WEIGHTS:-view_item=1,add_to_cart=1,remove_from_cart=0,purchase=1}
+# Recency half-life of event strengths, in training and in the engine's session
+# profile: 5m beat 7d, 1h, 15m, 2m and 30s on the validation splits (docs/EVALUATION.md).
+HALF_LIFE=${HALF_LIFE:-5m}
 BLEND_BETA=${BLEND_BETA:-1}
 BLEND_WINDOW=${BLEND_WINDOW:-1}
 
@@ -35,8 +39,11 @@ if [ ! -d "$DATA" ]; then
 fi
 case "$MODE" in test|valid) ;; *) echo "eval_all: MODE must be test or valid" >&2; exit 2 ;; esac
 
-cargo build --release -q -p shelfrank-trainer
-SR=target/release/shelfrank
+# SR=path/to/shelfrank uses a binary you built already (no cargo build).
+if [ -z "${SR:-}" ]; then
+  cargo build --release -q -p shelfrank-trainer
+  SR=target/release/shelfrank
+fi
 mkdir -p "$OUT"
 say() { printf '\033[1meval_all:\033[0m %s\n' "$*" >&2; }
 
@@ -95,11 +102,26 @@ for name in yoochoose diginetica rees46-cosmetics rees46-multicategory; do
   [ -f "$dir/catalog.csv" ] && catalog=(--catalog "$dir/catalog.csv")
   $SR train -q --events "$dir/train.csv" "${catalog[@]}" --out "$dir/model.shelf" \
     --factors "$FACTORS" --iterations "$ITERATIONS" --alpha "$ALPHA" --regularization "$LAMBDA" --event-weights "$EVENT_WEIGHTS" \
-    --seed 42 --threads "$THREADS" \
+    --half-life "$HALF_LIFE" --seed 42 --threads "$THREADS" \
     --eval-on "$dir/test.csv" --k 10,20 --blend-beta "$BLEND_BETA" --blend-window "$BLEND_WINDOW" \
     --report "$dir/report" | tee "$dir/summary.txt"
   reports+=("$name=$dir/report")
 done
 
 $SR summarize --k 20 "${reports[@]}" | tee "$OUT/results.md"
+# Every metric at K=20, one table per data set (docs/EVALUATION.md's full table).
+if command -v python3 >/dev/null; then
+  python3 - "$OUT" "${reports[@]}" > "$OUT/results-detail.md" <<'PY'
+import json, sys
+print("| data set | method | Recall@20 | MRR@20 | NDCG@20 | coverage@20 | popular share@20 |")
+print("|---|---|---:|---:|---:|---:|---:|")
+for entry in sys.argv[2:]:
+    name, d = entry.split("=", 1)
+    ev = json.load(open(f"{d}/report.json"))["evaluation"]
+    for m in ev["methods"]:
+        a = next(x for x in m["at"] if x["k"] == 20)
+        print(f"| {name} | {m['name']} | {a['recall']:.4f} | {a['mrr']:.4f} | {a['ndcg']:.4f} "
+              f"| {a['coverage']:.1%} | {a['popular_share']:.1%} |")
+PY
+fi
 say "per-data-set reports: $OUT/*/report/report.md; table: $OUT/results.md"

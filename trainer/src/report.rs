@@ -152,8 +152,8 @@ pub fn markdown(r: &EvalResult, train: Option<&TrainSummary>) -> String {
         let _ = writeln!(s, "\n## Training\n");
         let _ = writeln!(
             s,
-            "{} events, {} sessions, {} items ({} cold), {} factors, λ={}, α={}, half-life {}h, {} iterations ({} solver), seed {}, {} threads; {:.2}s total; model {} bytes, int8 score error {:.2}%.",
-            t.events, t.sessions, t.items, t.cold_items, t.factors, t.lambda, t.alpha, t.half_life_hours, t.iterations, t.solver, t.seed, t.threads, t.total_seconds, t.model_bytes, 100.0 * t.quantisation_rel_error
+            "{} events, {} sessions, {} items ({} cold), {} factors, λ={}, α={}, half-life {}, {} iterations ({} solver), seed {}, {} threads; {:.2}s total; model {} bytes, int8 score error {:.2}%.",
+            t.events, t.sessions, t.items, t.cold_items, t.factors, t.lambda, t.alpha, format_hours(t.half_life_hours), t.iterations, t.solver, t.seed, t.threads, t.total_seconds, t.model_bytes, 100.0 * t.quantisation_rel_error
         );
     }
     s
@@ -483,4 +483,19 @@ pub fn summarize(entries: &[(String, std::path::PathBuf)], k: usize) -> Result<S
     }
     let _ = writeln!(s);
     Ok(s)
+}
+
+/// A duration in hours as people write it: `7d`, `12h`, `5m`, `30s`.
+pub fn format_hours(hours: f32) -> String {
+    let s = (hours as f64 * 3600.0).round();
+    let (n, unit) = if s >= 86_400.0 && s % 86_400.0 == 0.0 {
+        (s / 86_400.0, "d")
+    } else if s >= 3_600.0 && s % 3_600.0 == 0.0 {
+        (s / 3_600.0, "h")
+    } else if s >= 60.0 && s % 60.0 == 0.0 {
+        (s / 60.0, "m")
+    } else {
+        (s, "s")
+    };
+    format!("{n}{unit}")
 }

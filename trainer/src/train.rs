@@ -501,8 +501,8 @@ pub fn print_summary(s: &TrainSummary, out: &mut dyn Write) -> std::io::Result<(
     )?;
     writeln!(
         out,
-        "  model     {} factors, λ={} α={} half-life {}h, {} solver, {} iterations, seed {}, {} threads",
-        s.factors, s.lambda, s.alpha, s.half_life_hours, s.solver, s.iterations, s.seed, s.threads
+        "  model     {} factors, λ={} α={} half-life {}, {} solver, {} iterations, seed {}, {} threads",
+        s.factors, s.lambda, s.alpha, crate::report::format_hours(s.half_life_hours), s.solver, s.iterations, s.seed, s.threads
     )?;
     writeln!(
         out,
