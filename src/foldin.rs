@@ -3,8 +3,9 @@
 //!
 //! Solves (YᵀY + Yᵀ(Cᵤ − I)Y + λI) x = YᵀCᵤ p, where only the items in the
 //! session have p = 1 and confidence c = 1 + α·strength. YᵀY comes
-//! precomputed in the model, so the cost is k×k per remembered item plus one
-//! k×k Cholesky factorisation: independent of the catalogue size.
+//! precomputed in the model and [`FoldInState`] keeps the history's share
+//! between calls, so an event costs one k×k rank-1 update plus one k×k
+//! Cholesky factorisation: independent of the catalogue and history sizes.
 
 use crate::error::{Result, ShelfError};
 use crate::events::EventKind;
@@ -22,7 +23,6 @@ pub struct HistoryTerm {
     pub index: usize,
     pub kind: EventKind,
     pub confidence: f64,
-    pub y: DVector<f64>,
 }
 
 /// The solved user state: the vector, its quantised query and the history
@@ -32,6 +32,8 @@ pub struct UserVector {
     pub x: Vec<f32>,
     pub query: QuantizedQuery,
     pub terms: Vec<HistoryTerm>,
+    /// The history items' factors, one column per term (one allocation).
+    pub history: DMatrix<f64>,
     /// Cholesky factor of YᵀCᵤY + λI, kept to explain results.
     pub system: Option<Cholesky<f64, Dyn>>,
 }
@@ -46,9 +48,11 @@ impl UserVector {
             y_i.len(),
             y_i.iter().map(|&v| v as f64),
         ));
+        let dots = self.history.tr_mul(&wy);
         self.terms
             .iter()
-            .map(|t| t.confidence * wy.dot(&t.y))
+            .zip(dots.iter())
+            .map(|(t, d)| t.confidence * d)
             .collect()
     }
 
@@ -58,75 +62,200 @@ impl UserVector {
     }
 }
 
-/// Folds the profile into a user vector against `model`.
-pub fn fold_in(model: &Model, profile: &SessionProfile, settings: &Settings) -> Result<UserVector> {
-    let (alpha, lambda) = (settings.alpha, settings.lambda);
-    let dim = model.dim();
-    let block = model.factor_block();
-    let bytes = model.raw_bytes();
-    let now = profile.reference_time_ms();
-    let mut a = DMatrix::<f64>::zeros(dim, dim);
-    for (r, c) in (0..dim).flat_map(|r| (0..dim).map(move |c| (r, c))) {
-        a[(r, c)] = model.gramian()[r * dim + c] as f64;
+/// Fold-ins start over from zero after this many incremental updates, so
+/// rounding in the running sums never accumulates.
+const REBUILD_AFTER_UPDATES: usize = 4096;
+
+/// Relative change of an item's β below which it counts as unchanged: the
+/// β of an item without new events is constant in exact arithmetic and only
+/// moves by f32 rounding (~1e-7) as the clock advances.
+const UNCHANGED: f64 = 1e-5;
+
+/// The running sums of the fold-in, kept between calls so that an event
+/// costs one k×k rank-1 update instead of a pass over the whole history.
+///
+/// Every remembered item's strength decays at the same rate, so
+/// α·sᵢ(t) = d(t)·βᵢ with d(t) = 2^(−(t − t_ref)/half-life) and βᵢ constant
+/// until item i sees another event. The state holds Σ βᵢyᵢyᵢᵀ, Σ βᵢyᵢ and
+/// Σ yᵢ (over items with βᵢ > 0) in that reference frame; a fold-in updates
+/// the items whose β changed (new events, evictions, a replaced profile) and
+/// then needs only A = YᵀY + λI + d·Σ βᵢyᵢyᵢᵀ and one k×k Cholesky solve.
+#[derive(Debug, Clone, Default)]
+pub struct FoldInState {
+    dim: usize,
+    reference_ms: f64,
+    /// (item index, β) of every item in the sums, sorted by index.
+    betas: Vec<(u32, f64)>,
+    outer: DMatrix<f64>,
+    weighted: DVector<f64>,
+    plain: DVector<f64>,
+    updates: usize,
+}
+
+impl FoldInState {
+    /// Forgets the running sums (the next fold-in starts from zero).
+    pub fn clear(&mut self) {
+        *self = FoldInState::default();
     }
-    for d in 0..dim {
-        a[(d, d)] += lambda as f64;
-    }
-    let mut b = DVector::<f64>::zeros(dim);
-    let mut used = Vec::new();
-    for trace in &profile.items {
-        let strength = trace.strength(&settings.weights, settings.half_life_ms, now);
-        if strength <= 0.0 {
-            continue;
-        }
-        let c = 1.0 + alpha as f64 * strength as f64;
-        let y = DVector::from_iterator(
+
+    fn restart(&mut self, dim: usize, reference_ms: f64) {
+        *self = FoldInState {
             dim,
-            block
-                .row_f32(bytes, trace.index as usize)
-                .into_iter()
-                .map(f64::from),
-        );
-        // a += (c − 1) y yᵀ, b += c y
-        a.ger(c - 1.0, &y, &y, 1.0);
-        b.axpy(c, &y, 1.0);
-        used.push((trace.index as usize, trace.headline_kind(), c, y));
+            reference_ms,
+            betas: Vec::new(),
+            outer: DMatrix::zeros(dim, dim),
+            weighted: DVector::zeros(dim),
+            plain: DVector::zeros(dim),
+            updates: 0,
+        };
     }
-    let stride = block.stride;
-    if used.is_empty() {
-        return Ok(UserVector {
-            x: vec![0.0; dim],
-            query: QuantizedQuery::new(&[], stride),
-            terms: Vec::new(),
-            system: None,
+
+    /// Moves item `y`'s β from `old` to `new` in the sums.
+    fn update(&mut self, y: &DVector<f64>, old: f64, new: f64) {
+        let delta = new - old;
+        self.outer.ger(delta, y, y, 1.0);
+        self.weighted.axpy(delta, y, 1.0);
+        match (old > 0.0, new > 0.0) {
+            (false, true) => self.plain += y,
+            (true, false) => self.plain -= y,
+            _ => {}
+        }
+        self.updates += 1;
+    }
+
+    /// The user vector for `profile`, updating the running sums for what
+    /// changed since the previous call.
+    pub fn fold_in(
+        &mut self,
+        model: &Model,
+        profile: &SessionProfile,
+        settings: &Settings,
+    ) -> Result<UserVector> {
+        let dim = model.dim();
+        let block = model.factor_block();
+        let bytes = model.raw_bytes();
+        let now = profile.reference_time_ms();
+        let alpha = settings.alpha as f64;
+        let half_life = settings.half_life_ms;
+        let frame =
+            |reference: f64| (-(now - reference) / half_life * std::f64::consts::LN_2).exp();
+        let mut d = frame(self.reference_ms);
+        if self.dim != dim || !(1e-3..=1e3).contains(&d) || self.updates > REBUILD_AFTER_UPDATES {
+            self.restart(dim, now);
+            d = 1.0;
+        }
+        let row = |index: u32| {
+            DVector::from_iterator(
+                dim,
+                block
+                    .row_f32(bytes, index as usize)
+                    .into_iter()
+                    .map(f64::from),
+            )
+        };
+
+        // β of every remembered item now, and the history terms for explanations.
+        let mut next: Vec<(u32, f64)> = Vec::with_capacity(profile.items.len());
+        let mut terms = Vec::new();
+        let mut history = Vec::new();
+        for trace in &profile.items {
+            let strength = trace.strength(&settings.weights, half_life, now) as f64;
+            if strength <= 0.0 {
+                continue;
+            }
+            next.push((trace.index, alpha * strength / d));
+            terms.push(HistoryTerm {
+                index: trace.index as usize,
+                kind: trace.headline_kind(),
+                confidence: 1.0 + alpha * strength,
+            });
+            history.extend(
+                block
+                    .row_f32(bytes, trace.index as usize)
+                    .into_iter()
+                    .map(f64::from),
+            );
+        }
+        next.sort_unstable_by_key(|&(index, _)| index);
+
+        // Merge the old and new β lists (both sorted) and update what moved.
+        let old = std::mem::take(&mut self.betas);
+        let (mut i, mut j) = (0, 0);
+        loop {
+            // (index, β in the sums, β now, position in `next` if still remembered)
+            let (index, before, after, at) = match (old.get(i), next.get(j)) {
+                (Some(&(a, ba)), Some(&(b, bb))) if a == b => {
+                    i += 1;
+                    j += 1;
+                    (a, ba, bb, Some(j - 1))
+                }
+                (Some(&(a, ba)), Some(&(b, _))) if a < b => {
+                    i += 1;
+                    (a, ba, 0.0, None)
+                }
+                (Some(&(a, ba)), None) => {
+                    i += 1;
+                    (a, ba, 0.0, None)
+                }
+                (_, Some(&(b, bb))) => {
+                    j += 1;
+                    (b, 0.0, bb, Some(j - 1))
+                }
+                (None, None) => break,
+            };
+            if (after - before).abs() > UNCHANGED * before.abs().max(after.abs()) {
+                self.update(&row(index), before, after);
+            } else if let Some(at) = at {
+                // Unchanged but for rounding: keep the β that is in the sums.
+                next[at].1 = before;
+            }
+        }
+        self.betas = next;
+
+        let stride = block.stride;
+        if terms.is_empty() {
+            return Ok(UserVector {
+                x: vec![0.0; dim],
+                query: QuantizedQuery::new(&[], stride),
+                terms,
+                history: DMatrix::zeros(dim, 0),
+                system: None,
+            });
+        }
+        let gramian = model.gramian();
+        let lambda = settings.lambda as f64;
+        let a = DMatrix::<f64>::from_fn(dim, dim, |r, c| {
+            let ridge = if r == c { lambda } else { 0.0 };
+            gramian[r * dim + c] as f64 + ridge + d * self.outer[(r, c)]
         });
-    }
-    let chol = a.cholesky().ok_or_else(|| {
-        ShelfError::Numerical(
-            "the fold-in system is not positive definite (is the model's Gramian damaged?)".into(),
-        )
-    })?;
-    let x = chol.solve(&b);
-    let terms = used
-        .into_iter()
-        .map(|(index, kind, confidence, y)| HistoryTerm {
-            index,
-            kind,
-            confidence,
-            y,
+        let b = &self.plain + &self.weighted * d;
+        let chol = a.cholesky().ok_or_else(|| {
+            ShelfError::Numerical(
+                "the fold-in system is not positive definite (is the model's Gramian damaged?)"
+                    .into(),
+            )
+        })?;
+        let x = chol.solve(&b);
+        let xf: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+        if xf.iter().any(|v| !v.is_finite()) {
+            self.clear();
+            return Err(ShelfError::Numerical(
+                "the user vector is not finite".into(),
+            ));
+        }
+        let query = QuantizedQuery::new(&xf, stride);
+        let history = DMatrix::from_vec(dim, terms.len(), history);
+        Ok(UserVector {
+            x: xf,
+            query,
+            terms,
+            history,
+            system: Some(chol),
         })
-        .collect();
-    let xf: Vec<f32> = x.iter().map(|&v| v as f32).collect();
-    if xf.iter().any(|v| !v.is_finite()) {
-        return Err(ShelfError::Numerical(
-            "the user vector is not finite".into(),
-        ));
     }
-    let query = QuantizedQuery::new(&xf, stride);
-    Ok(UserVector {
-        x: xf,
-        query,
-        terms,
-        system: Some(chol),
-    })
+}
+
+/// Folds `profile` in from scratch (no state kept between calls).
+pub fn fold_in(model: &Model, profile: &SessionProfile, settings: &Settings) -> Result<UserVector> {
+    FoldInState::default().fold_in(model, profile, settings)
 }

@@ -5,7 +5,7 @@
 use crate::error::{Result, ShelfError};
 use crate::factors::QuantizedQuery;
 use crate::factors::QueryKernel;
-use crate::foldin::{fold_in, UserVector};
+use crate::foldin::{FoldInState, UserVector};
 use crate::model::Model;
 use crate::profile::{Event, ExportedProfile, ProfileCounters, SessionProfile};
 use crate::ranking::{
@@ -38,6 +38,8 @@ pub struct Recommender {
     profile: SessionProfile,
     /// User vector for `profile.revision`, recomputed lazily after events.
     user: Option<(u64, UserVector)>,
+    /// The fold-in's running sums, so each event costs k×k, not k×k per remembered item.
+    fold_in_state: FoldInState,
     /// Item norms for cosine similarity, computed on the first `similar`.
     norms: Option<Vec<f32>>,
     /// The last catalogue filter and its bitset (`None` = every item passes).
@@ -56,6 +58,7 @@ impl Recommender {
             settings,
             profile,
             user: None,
+            fold_in_state: FoldInState::default(),
             norms: None,
             filter_cache: None,
             unknown_candidate_ids: 0,
@@ -92,7 +95,9 @@ impl Recommender {
         let rev = self.profile.revision;
         let fresh = matches!(&self.user, Some((r, _)) if *r == rev);
         if !fresh {
-            let u = fold_in(&self.model, &self.profile, &self.settings)?;
+            let u = self
+                .fold_in_state
+                .fold_in(&self.model, &self.profile, &self.settings)?;
             self.user = Some((rev, u));
         }
         match &self.user {
@@ -250,6 +255,7 @@ impl Recommender {
         let mut imported = SessionProfile::import(&self.model, data, self.settings.max_items)?;
         imported.revision = self.profile.revision + 1;
         self.profile = imported;
+        self.fold_in_state.clear();
         Ok(())
     }
 
@@ -257,6 +263,7 @@ impl Recommender {
     pub fn forget(&mut self) {
         self.profile.forget();
         self.user = None;
+        self.fold_in_state.clear();
         self.unknown_boost_ids = 0;
         self.unknown_candidate_ids = 0;
         self.recommend_calls = 0;
