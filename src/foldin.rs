@@ -176,7 +176,7 @@ impl FoldInState {
                     .map(f64::from),
             );
         }
-        next.sort_unstable_by_key(|&(index, _)| index);
+        crate::sorting::sort_by(&mut next, |a, b| a.0 < b.0);
 
         // Merge the old and new β lists (both sorted) and update what moved.
         let old = std::mem::take(&mut self.betas);

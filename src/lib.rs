@@ -17,6 +17,7 @@ pub mod profile;
 pub mod ranking;
 pub mod recommender;
 pub mod settings;
+pub mod sorting;
 pub mod summary;
 pub mod topk;
 pub mod wasm_api;

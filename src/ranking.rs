@@ -261,7 +261,7 @@ pub fn history_exclusions(profile: &SessionProfile, opts: &RankOptions) -> Vec<u
         })
         .map(|t| t.index as usize)
         .collect();
-    out.sort_unstable();
+    crate::sorting::sort_by(&mut out, |a, b| a < b);
     out
 }
 
@@ -308,7 +308,8 @@ pub fn resolve_boosts(model: &Model, boosts: &[(String, f32)]) -> (Vec<(usize, f
             None => unknown += 1,
         }
     }
-    out.sort_by_key(|p| p.0);
+    // The sort is deterministic for a given input, so repeated ids sum the same way every call.
+    crate::sorting::sort_by(&mut out, |a, b| a.0 < b.0);
     out.dedup_by(|later, first| {
         if later.0 == first.0 {
             first.1 += later.1;
@@ -445,7 +446,7 @@ impl Scorer<'_> {
                 norms,
             } => {
                 let scale = model.factor_block().scales.get(i).copied().unwrap_or(0.0);
-                let s = kernel.dot(row) as f32 * (query_scale * scale);
+                let s = kernel.dot(row) as f32 * (query_scale * scale).min(f32::MAX);
                 match norms.map(|n| n.get(i).copied().unwrap_or(0.0)) {
                     Some(n) if n > 0.0 => s / n,
                     Some(_) => 0.0,

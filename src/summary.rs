@@ -76,7 +76,9 @@ fn shares(weights: BTreeMap<String, f32>, limit: usize) -> Vec<Affinity> {
             share: w / total,
         })
         .collect();
-    v.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.name.cmp(&b.name)));
+    crate::sorting::sort_by(&mut v, |a, b| {
+        b.share.total_cmp(&a.share).then(a.name.cmp(&b.name)) == std::cmp::Ordering::Less
+    });
     v.truncate(limit);
     v
 }
@@ -127,7 +129,9 @@ pub fn summarize(model: &Model, profile: &SessionProfile, settings: &Settings) -
             cart.push(model.item_id(i).to_string());
         }
     }
-    prices.sort_by(|a, b| a.0.total_cmp(&b.0));
+    crate::sorting::sort_by(&mut prices, |a, b| {
+        a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)) == std::cmp::Ordering::Less
+    });
     let price_band = (!prices.is_empty()).then(|| PriceBand {
         median: quantile(&prices, 0.5),
         low: quantile(&prices, 0.25),

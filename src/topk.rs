@@ -73,8 +73,7 @@ impl TopK {
 
     /// Best first; ties broken by the lower item index.
     pub fn into_sorted(self) -> Vec<(usize, f32)> {
-        let mut v = self.heap.into_vec();
-        v.sort();
+        let v = self.heap.into_sorted_vec();
         v.into_iter().map(|c| (c.index as usize, c.score)).collect()
     }
 }
