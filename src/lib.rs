@@ -13,6 +13,7 @@ pub mod factors;
 pub mod foldin;
 pub mod format;
 pub mod model;
+pub mod number_text;
 pub mod profile;
 pub mod ranking;
 pub mod recommender;

@@ -6,6 +6,7 @@ use crate::error::{invalid, Result};
 use crate::factors::QueryKernel;
 use crate::foldin::UserVector;
 use crate::model::Model;
+use crate::number_text::Num;
 use crate::profile::SessionProfile;
 use crate::topk::TopK;
 
@@ -78,7 +79,8 @@ impl RankOptions {
             if let Some(p) = v {
                 if !p.is_finite() || p < 0.0 {
                     return Err(invalid(format!(
-                        "{name} must be a finite number >= 0, got {p}"
+                        "{name} must be a finite number >= 0, got {}",
+                        Num::from(p)
                     )));
                 }
             }
@@ -86,15 +88,19 @@ impl RankOptions {
         if let (Some(lo), Some(hi)) = (self.min_price, self.max_price) {
             if lo > hi {
                 return Err(invalid(format!(
-                    "minPrice ({lo}) is greater than maxPrice ({hi})"
+                    "minPrice ({}) is greater than maxPrice ({})",
+                    Num::from(lo),
+                    Num::from(hi)
                 )));
             }
         }
         for (id, b) in &self.boosts {
             if !b.is_finite() || b.abs() > MAX_BOOST {
                 return Err(invalid(format!(
-                    "boost for \"{}\" must be a finite number within ±{MAX_BOOST}, got {b}",
-                    crate::events::truncate_for_message(id)
+                    "boost for \"{}\" must be a finite number within ±{}, got {}",
+                    crate::events::truncate_for_message(id),
+                    Num::from(MAX_BOOST),
+                    Num::from(*b)
                 )));
             }
         }
