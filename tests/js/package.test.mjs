@@ -124,7 +124,7 @@ test("exported profiles survive JSON and localStorage round trips", async () => 
 });
 
 test("the module made no network request beyond its own files", async () => {
-  const allowed = ["/tests/js/esm-page.html", "/pkg/index.js", "/pkg/shelfrank.js", "/pkg/shelfrank_bg.wasm", "/target/js-fixtures/fixture.shelf"];
+  const allowed = ["/tests/js/esm-page.html", "/pkg/index.js", "/pkg/store.js", "/pkg/shelfrank.js", "/pkg/shelfrank_bg.wasm", "/target/js-fixtures/fixture.shelf"];
   for (const url of server.requests) {
     assert.ok(allowed.includes(url), `unexpected request ${url}`);
   }

@@ -128,8 +128,7 @@ function refresh() {
       });
       S.last = result;
       S.roundTripMs = roundTripMs;
-      if (result.profile.events > 0) store.saveProfile(result.saved);
-      else store.clearProfile();
+      store.profile.save(result.saved); // an empty profile removes the key
       renderDynamic();
     } while (refreshAgain);
   })()
@@ -449,6 +448,7 @@ function renderDynamic() {
     `last ranking ${ms.toFixed(2)} ms in a Web Worker (round trip ${S.roundTripMs.toFixed(1)} ms)`;
   renderProfile($("#knows"), st.profile, {
     priceRange: S.priceRange,
+    storage: store.profile.status(),
     rawOpen: S.rawOpen,
     rawText: S.rawOpen ? prettyRaw() : null,
     onToggleRaw: () => {
@@ -549,7 +549,7 @@ function buildIndex(items) {
 }
 
 async function boot() {
-  const saved = store.loadProfile();
+  const saved = store.profile.load();
   let init;
   try {
     init = await engine.init({
@@ -562,7 +562,7 @@ async function boot() {
     console.error(e);
     return;
   }
-  if (init.restore.status === "rejected") store.rejectProfile(`the recommender could not read it (${init.restore.message})`);
+  if (init.restore.status === "rejected") store.profile.discard(init.restore.message);
   S.model = init.modelInfo;
   buildIndex(init.items);
   S.cart = store.loadCart().filter((l) => S.byId.has(l.id));

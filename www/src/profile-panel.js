@@ -40,6 +40,13 @@ function bars(list, label, empty) {
   );
 }
 
+/** How long the profile is kept here, or why it is not (ProfileStore#status()). */
+function storageNote(st) {
+  if (!st.available) return "This browser does not let the shop keep it (private browsing?): it is forgotten when you leave.";
+  if (st.reason === "quota") return "This browser's storage is full: what you do now is forgotten when you leave.";
+  return `Kept in this browser for ${st.maxAgeDays} days after your last visit; “Forget me” deletes it at once.`;
+}
+
 /**
  * Renders the panel. `summary` is Recommender#profile(); `ctx` has the
  * catalogue's price range and the callbacks of the privacy controls.
@@ -107,7 +114,7 @@ export function renderProfile(root, summary, ctx) {
           ),
         ),
       )
-    : h("p.empty", {}, "No events yet.");
+    : h("p.empty", {}, empty ? "No events yet." : "Nothing yet on this visit (the list is not kept between visits).");
 
   const counts = Object.entries(summary.eventCounts)
     .map(([k, n]) => `${n} × ${(EVENT_WORDS[k] ?? k).toLowerCase()}`)
@@ -122,6 +129,7 @@ export function renderProfile(root, summary, ctx) {
       h("strong", {}, "Stored only on this device. "),
       "Your clicks are turned into recommendations right here, in your browser. Nothing about what you do in this shop is sent anywhere.",
     ),
+    h("p.small.storage-note", {}, storageNote(ctx.storage)),
     h(
       "p.summary-line",
       { dataset: { events: summary.events } },

@@ -1,11 +1,17 @@
-// What the storefront keeps in this browser, and nowhere else: the shopper's
-// profile (as the engine exports it: item ids, event counts, minute-level
-// times) and the cart. Versioned keys; anything corrupted or foreign is
-// discarded with a console warning, never a broken page.
+// What the storefront keeps in this browser, and nowhere else:
+// - the shopper's profile, through the shelfrank package's own ProfileStore
+//   (key "shelfrank-demo/profile/v1"; deleted 30 days after the last event;
+//   a corrupted, tampered or outdated value is deleted with a console
+//   warning, and without storage the shop simply works in memory);
+// - the cart, under the demo's own versioned key.
+// The recommender runs in a Web Worker (no localStorage there), so the page
+// uses the store without attaching it: load → the worker imports, the
+// worker's exports → save, and forget.
+import { ProfileStore } from "shelfrank";
 
-export const PROFILE_KEY = "shelfrank-demo/profile/v1";
+export const profile = new ProfileStore({ namespace: "shelfrank-demo" });
+export const PROFILE_KEY = profile.key;
 export const CART_KEY = "shelfrank-demo/cart/v1";
-const ENVELOPE = "shelfrank-demo-profile";
 
 function storage() {
   try {
@@ -15,8 +21,15 @@ function storage() {
   }
 }
 
-function discard(key, why) {
-  console.warn(`shelfrank demo: discarded the stored value of "${key}": ${why}`);
+function read(key) {
+  try {
+    return storage()?.getItem(key) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function remove(key) {
   try {
     storage()?.removeItem(key);
   } catch {
@@ -24,62 +37,19 @@ function discard(key, why) {
   }
 }
 
-/** The stored engine profile, or null (nothing stored, or discarded). */
-export function loadProfile() {
-  const raw = storage()?.getItem(PROFILE_KEY);
-  if (raw == null) return null;
-  let value;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    discard(PROFILE_KEY, "it is not valid JSON");
-    return null;
-  }
-  if (!value || typeof value !== "object" || value.kind !== ENVELOPE || value.v !== 1) {
-    discard(PROFILE_KEY, "it was not written by this version of the storefront");
-    return null;
-  }
-  const p = value.profile;
-  if (!p || typeof p !== "object" || p.format !== "shelfrank-profile" || !Array.isArray(p.items)) {
-    discard(PROFILE_KEY, "it holds no shelfrank profile");
-    return null;
-  }
-  return p;
+function discard(key, why) {
+  console.warn(`shelfrank demo: discarded the stored value of "${key}": ${why}`);
+  remove(key);
 }
 
-/** Called by main.js when the engine rejected a stored profile. */
-export function rejectProfile(why) {
-  discard(PROFILE_KEY, why);
-}
-
-export function saveProfile(profile) {
-  try {
-    storage()?.setItem(
-      PROFILE_KEY,
-      JSON.stringify({ kind: ENVELOPE, v: 1, savedAt: new Date().toISOString(), profile }),
-    );
-  } catch (e) {
-    console.warn(`shelfrank demo: could not store the profile on this device: ${e.message}`);
-  }
-}
-
-/** Nothing to keep (an empty profile): store nothing. */
-export function clearProfile() {
-  try {
-    storage()?.removeItem(PROFILE_KEY);
-  } catch {
-    /* ignore */
-  }
-}
-
-/** The raw string stored under the profile key (for "view raw profile"). */
+/** The raw string stored under the profile key (for "view stored data"). */
 export function rawProfile() {
-  return storage()?.getItem(PROFILE_KEY) ?? null;
+  return read(PROFILE_KEY);
 }
 
 /** Cart: [{ id, qty }]. Unknown ids are dropped by the caller. */
 export function loadCart() {
-  const raw = storage()?.getItem(CART_KEY);
+  const raw = read(CART_KEY);
   if (raw == null) return [];
   try {
     const v = JSON.parse(raw);
@@ -103,11 +73,6 @@ export function saveCart(cart) {
 
 /** "Forget me": removes everything this storefront stored. */
 export function forgetAll() {
-  for (const key of [PROFILE_KEY, CART_KEY]) {
-    try {
-      storage()?.removeItem(key);
-    } catch {
-      /* ignore */
-    }
-  }
+  profile.forget();
+  remove(CART_KEY);
 }
