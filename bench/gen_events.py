@@ -19,7 +19,7 @@ price,in_stock), with the shape of a real shop's log:
   with exponential gaps of mean 60 s between their events.
 
 Deterministic for a seed. Needs numpy only. 10 million events take about
-30 s and 450 MB of disk.
+30 s and 365 MB of disk.
 
   python3 bench/gen_events.py --events 10000000 --out target/bench/synth-10m.csv \
       --catalog-out target/bench/synth-catalog.csv
