@@ -34,6 +34,7 @@ impl StringTable {
         let offsets_len = count
             .checked_add(1)
             .and_then(|c| c.checked_mul(4))
+            .filter(|l| *l <= usize::MAX - 4)
             .ok_or_else(|| corrupt("string count overflows".into()))?;
         if 4 + offsets_len > sec.len() {
             return Err(corrupt(format!(

@@ -38,6 +38,9 @@ pub enum ShelfError {
     BadProfile(String),
     /// A numerical failure while solving for the user vector.
     Numerical(String),
+    /// A public key was given and the model's Ed25519 signature is missing,
+    /// malformed or does not verify.
+    Signature(String),
 }
 
 impl fmt::Display for ShelfError {
@@ -78,6 +81,9 @@ impl fmt::Display for ShelfError {
             ),
             ShelfError::BadProfile(msg) => write!(f, "saved profile cannot be used: {msg}"),
             ShelfError::Numerical(msg) => write!(f, "numerical problem: {msg}"),
+            ShelfError::Signature(msg) => {
+                write!(f, "model signature check failed, model refused: {msg}")
+            }
         }
     }
 }

@@ -180,7 +180,9 @@ fn scan_with(
     }
     let mut threshold = f32::NEG_INFINITY;
     for (i, (row, &scale)) in rows.chunks_exact(stride).zip(scales).enumerate() {
-        let s = dot(row) as f32 * (query_scale * scale);
+        // The product of two finite scales can overflow; clamped, a zero dot
+        // stays 0 instead of becoming 0 × ∞ = NaN.
+        let s = dot(row) as f32 * (query_scale * scale).min(f32::MAX);
         if s > threshold || !top.is_full() {
             top.push(i, s);
             threshold = top.worst_score();

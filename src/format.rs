@@ -7,6 +7,7 @@ use crate::error::{invalid, Result, ShelfError};
 use crate::events::{EventWeights, EVENT_KIND_COUNT};
 use crate::factors::{quantize_row, stride_for, FactorBlock};
 use crate::model::{Model, ModelDefaults, SectionInfo};
+use crate::number_text::Num;
 use std::collections::HashMap;
 
 /// First eight bytes of every model file (PNG-style: a high byte, a name, CR LF).
@@ -27,6 +28,9 @@ pub const SIGNATURE_TAG: [u8; 4] = *b"SIG1";
 pub const MAX_DIM: usize = 1024;
 /// Upper bound on items, far above any shop catalogue.
 pub const MAX_ITEMS: usize = 50_000_000;
+/// Upper bound on a row's quantisation scale (factor values up to 1.27e8,
+/// far beyond any trained model): keeps item norms and scores finite.
+pub const MAX_SCALE: f32 = 1.0e6;
 
 /// Section tags in the order the writer emits them.
 const SECTION_TAGS: [&[u8; 4]; 13] = [
@@ -146,8 +150,15 @@ pub fn write_model(spec: &ModelSpec) -> Result<Vec<u8>> {
     let mut quantized = Vec::with_capacity(n * stride);
     let mut scales = Vec::with_capacity(n);
     let mut gram = vec![0f64; dim * dim];
-    for row in spec.factors.chunks_exact(dim) {
+    for (i, row) in spec.factors.chunks_exact(dim).enumerate() {
         let (q, scale) = quantize_row(row, stride);
+        if scale > MAX_SCALE {
+            return Err(invalid(format!(
+                "item {i} has factor values up to {}; at most {} are supported",
+                scale * 127.0,
+                MAX_SCALE * 127.0
+            )));
+        }
         let deq: Vec<f64> = q[..dim].iter().map(|&x| x as f64 * scale as f64).collect();
         for a in 0..dim {
             if deq[a] == 0.0 {
@@ -254,10 +265,15 @@ pub fn reseal(bytes: &mut [u8]) -> Result<()> {
     }
     let mut raw = [0u8; 8];
     raw.copy_from_slice(&bytes[24..32]);
-    let body = u64::from_le_bytes(raw) as usize;
-    if body + 8 > bytes.len() {
+    let body = u64::from_le_bytes(raw);
+    // Checked: the length comes from the file and may be anything.
+    if body
+        .checked_add(8)
+        .is_none_or(|end| end > bytes.len() as u64)
+    {
         return Err(invalid("body length points past the end"));
     }
+    let body = body as usize;
     let crc = checksum(&bytes[..body]);
     bytes[body + 4..body + 8].copy_from_slice(&crc.to_le_bytes());
     Ok(())
@@ -402,11 +418,13 @@ pub fn read_model(bytes: Vec<u8>) -> Result<Model> {
         });
     }
     // Truncation first, naming the first section that does not fit.
+    // (Offsets and lengths are u32 each: their sum can overflow a 32-bit
+    // usize, as on wasm32, so it saturates instead.)
     for s in &sections {
-        if s.offset + s.length > total {
+        if s.offset.saturating_add(s.length) > total {
             return Err(ShelfError::Truncated {
                 what: format!("section {}", s.tag),
-                needed: s.offset + s.length,
+                needed: s.offset.saturating_add(s.length),
                 available: total,
             });
         }
@@ -419,10 +437,10 @@ pub fn read_model(bytes: Vec<u8>) -> Result<Model> {
         });
     }
     let body_len = body_len as usize;
-    if total < body_len + 8 {
+    if total - body_len < 8 {
         return Err(ShelfError::Truncated {
             what: "checksum trailer".into(),
-            needed: body_len + 8,
+            needed: body_len.saturating_add(8),
             available: total,
         });
     }
@@ -439,10 +457,11 @@ pub fn read_model(bytes: Vec<u8>) -> Result<Model> {
     }
     let after = body_len + 8;
     if after != total {
-        // Only a signature block may follow the checksum.
-        let ok = total >= after + 8
+        // Only a signature block may follow the checksum (its content is
+        // checked by `crate::signature::verify_model` when a key is given).
+        let ok = total - after >= 8
             && bytes[after..after + 4] == SIGNATURE_TAG
-            && after + 8 + read_u32(&bytes, after + 4) as usize == total;
+            && (total - after - 8) as u64 == read_u32(&bytes, after + 4) as u64;
         if !ok {
             return Err(ShelfError::Corrupt {
                 section: "trailer".into(),
@@ -451,7 +470,7 @@ pub fn read_model(bytes: Vec<u8>) -> Result<Model> {
         }
     }
     for s in &sections {
-        if s.offset < table_end || s.offset + s.length > body_len {
+        if s.offset < table_end || s.offset.saturating_add(s.length) > body_len {
             return Err(ShelfError::Corrupt {
                 section: s.tag.clone(),
                 detail: format!(
@@ -528,6 +547,16 @@ pub fn read_model(bytes: Vec<u8>) -> Result<Model> {
             detail: format!("item {i} has a negative scale"),
         });
     }
+    if let Some(i) = scales.iter().position(|&s| s > MAX_SCALE) {
+        return Err(ShelfError::Corrupt {
+            section: "SCAL".into(),
+            detail: format!(
+                "item {i} has scale {} (at most {})",
+                Num::from(scales[i]),
+                Num::from(MAX_SCALE)
+            ),
+        });
+    }
     let gram_sec = find(b"GRAM")?;
     if gram_sec.length != 4 * dim * dim {
         let found = ((gram_sec.length / 4) as f64).sqrt() as usize;
@@ -556,9 +585,15 @@ pub fn read_model(bytes: Vec<u8>) -> Result<Model> {
         }
     }
     let fact = find(b"FACT")?;
-    if fact.length != n * stride {
+    // n × stride reaches 5 × 10¹⁰ at the limits: checked, for 32-bit usize.
+    let fact_len = n.checked_mul(stride).ok_or_else(|| {
+        header_err(format!(
+            "{n} items × {stride} bytes per row do not fit in memory"
+        ))
+    })?;
+    if fact.length != fact_len {
         return Err(ShelfError::DimensionMismatch {
-            expected: n * stride,
+            expected: fact_len,
             found: fact.length,
             what: "factor block (FACT) bytes versus items × stride".into(),
         });

@@ -18,6 +18,7 @@ pub mod profile;
 pub mod ranking;
 pub mod recommender;
 pub mod settings;
+pub mod signature;
 pub mod sorting;
 pub mod summary;
 pub mod topk;

@@ -6,6 +6,9 @@ use crate::error::{invalid, Result};
 use crate::events::EventWeights;
 use crate::factors::FactorBlock;
 
+/// Longest recency half-life a model or a page may set: ten years, in hours.
+pub const MAX_HALF_LIFE_HOURS: f64 = 24.0 * 3650.0;
+
 /// Training-time settings the browser needs to fold users in the same way.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ModelDefaults {
@@ -40,9 +43,13 @@ impl ModelDefaults {
         if !(self.alpha.is_finite() && self.alpha >= 0.0) {
             return Err(invalid(format!("alpha must be >= 0, got {}", self.alpha)));
         }
-        if !(self.half_life_hours.is_finite() && self.half_life_hours > 0.0) {
+        if !(self.half_life_hours.is_finite()
+            && self.half_life_hours > 0.0
+            && self.half_life_hours as f64 <= MAX_HALF_LIFE_HOURS)
+        {
             return Err(invalid(format!(
-                "half-life must be > 0 hours, got {}",
+                "half-life must be > 0 and at most {} hours, got {}",
+                crate::number_text::Num(MAX_HALF_LIFE_HOURS),
                 self.half_life_hours
             )));
         }

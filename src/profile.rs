@@ -42,9 +42,14 @@ impl Event {
     }
 }
 
+/// Latest accepted timestamp (ms since 1970, about the year 5000).
+pub const MAX_TIME_MS: f64 = 9.5e13;
+/// Largest per-kind counter an exported profile may carry.
+pub const MAX_DECAYED: f32 = 1.0e7;
+
 /// Accepts millisecond timestamps between 1970 and the year 5000.
 pub fn check_time_ms(t: f64) -> Result<f64> {
-    if t.is_finite() && (0.0..=9.5e13).contains(&t) {
+    if t.is_finite() && (0.0..=MAX_TIME_MS).contains(&t) {
         Ok(t)
     } else {
         Err(invalid(format!(
@@ -287,7 +292,11 @@ impl SessionProfile {
                     id: model.item_id(t.index as usize).to_string(),
                     last_minute: minute(t.last_ms),
                     counts: t.counts,
-                    decayed: t.decayed.map(|d| (d * 1000.0).round() / 1000.0),
+                    // Clamped to what `import` accepts (a very long session
+                    // on one item can count past it).
+                    decayed: t
+                        .decayed
+                        .map(|d| ((d * 1000.0).round() / 1000.0).clamp(-MAX_DECAYED, MAX_DECAYED)),
                 })
                 .collect(),
             recent: self
@@ -323,7 +332,8 @@ impl SessionProfile {
                 data.version
             )));
         }
-        const MAX_MINUTE: i64 = 1_500_000_000; // about the year 4800
+        // Every time `track` accepts must come back: the minute of MAX_TIME_MS.
+        const MAX_MINUTE: i64 = (MAX_TIME_MS / MS_PER_MINUTE) as i64 + 1;
         let check_minute = |m: i64| -> Result<f64> {
             if (0..=MAX_MINUTE).contains(&m) {
                 Ok(m as f64 * MS_PER_MINUTE)
@@ -339,7 +349,7 @@ impl SessionProfile {
             if item
                 .decayed
                 .iter()
-                .any(|d| !d.is_finite() || d.abs() > 1.0e7)
+                .any(|d| !d.is_finite() || d.abs() > MAX_DECAYED)
             {
                 return Err(ShelfError::BadProfile(format!(
                     "item \"{}\" has an invalid counter",

@@ -51,6 +51,9 @@ pub struct Recommender {
 
 impl Recommender {
     pub fn new(model: Model, options: &LoadOptions) -> Result<Recommender> {
+        if let Some(key) = &options.public_key {
+            crate::signature::verify_model(model.raw_bytes(), key)?;
+        }
         let settings = Settings::new(model.defaults(), options)?;
         let profile = SessionProfile::new(settings.max_items)?;
         Ok(Recommender {

@@ -3,7 +3,7 @@
 
 use crate::error::{invalid, Result};
 use crate::events::{EventKind, EventWeights};
-use crate::model::ModelDefaults;
+use crate::model::{ModelDefaults, MAX_HALF_LIFE_HOURS};
 use crate::profile::{DEFAULT_MAX_ITEMS, MAX_ITEMS_CEILING};
 
 /// What a page may override when loading a model.
@@ -15,6 +15,9 @@ pub struct LoadOptions {
     pub half_life_hours: Option<f64>,
     /// Per-kind weight overrides, by GA4 event name.
     pub event_weights: Vec<(String, f64)>,
+    /// Ed25519 public key: when given, the model must carry a `SIG1`
+    /// signature that verifies with it (see `crate::signature`).
+    pub public_key: Option<[u8; crate::signature::PUBLIC_KEY_LEN]>,
 }
 
 /// Validated settings the engine runs with.
@@ -40,10 +43,11 @@ impl Settings {
             .unwrap_or(defaults.half_life_hours as f64);
         if !(half_life_hours.is_finite()
             && half_life_hours > 0.0
-            && half_life_hours <= 24.0 * 3650.0)
+            && half_life_hours <= MAX_HALF_LIFE_HOURS)
         {
             return Err(invalid(format!(
-                "halfLifeHours must be a number of hours between 0 and 87600, got {half_life_hours}"
+                "halfLifeHours must be a number of hours between 0 and {}, got {half_life_hours}",
+                crate::number_text::Num(MAX_HALF_LIFE_HOURS)
             )));
         }
         let mut weights = defaults.weights;

@@ -9,7 +9,7 @@ use crate::profile::{Event, ExportedProfile};
 use crate::ranking::{RankOptions, Ranked, Reason};
 use crate::recommender::Recommender as Engine;
 use crate::settings::LoadOptions;
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Reflect, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -46,6 +46,13 @@ export interface LoadOptions {
   halfLifeHours?: number;
   /** Override confidence weights per event kind, e.g. { add_to_cart: 6 }. */
   eventWeights?: Partial<Record<EventName, number>>;
+  /**
+   * Ed25519 public key (as printed by `shelfrank keygen`): base64 (44 characters,
+   * standard or URL-safe alphabet), hex (64 characters) or the 32 raw bytes. When
+   * given, a model whose signature is missing, wrong or does not verify is refused.
+   * Without it a signature is ignored; the checksum is always verified.
+   */
+  publicKey?: string | Uint8Array;
 }
 
 export interface Filters {
@@ -146,13 +153,67 @@ fn bad(msg: impl AsRef<str>) -> JsError {
     JsError::new(msg.as_ref())
 }
 
+// JS built-ins that can run page code (getters, Proxy traps, iterators,
+// `toJSON`) and so can throw. Imported with `catch`: a throw becomes an
+// `Err` the caller turns into a clear Error, instead of unwinding through
+// wasm (which aborts, or leaves the instance borrowed and unusable).
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
+    fn try_object_keys(v: &JsValue) -> Result<Array, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
+    fn try_object_entries(v: &JsValue) -> Result<Array, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = from)]
+    fn try_array_from(v: &JsValue) -> Result<Array, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn try_is_array(v: &JsValue) -> Result<bool, JsValue>;
+    /// `Date.prototype.getTime.call(date)`
+    #[wasm_bindgen(catch, js_namespace = ["Date", "prototype", "getTime"], js_name = call)]
+    fn try_get_time(date: &JsValue) -> Result<f64, JsValue>;
+}
+
+/// `Array.isArray`, false for a revoked Proxy (which makes it throw).
+fn is_array(v: &JsValue) -> bool {
+    try_is_array(v).unwrap_or(false)
+}
+
+/// What a page's getter, trap or iterator threw, shortened for a message.
+fn thrown(e: &JsValue) -> String {
+    // Read `message` through Reflect (with `catch`): even it may be a getter.
+    let text = e
+        .as_string()
+        .or_else(|| {
+            e.is_object()
+                .then(|| Reflect::get(e, &JsValue::from_str("message")).ok())
+                .flatten()
+                .and_then(|m| m.as_string())
+        })
+        .unwrap_or_else(|| type_name(e));
+    truncate_for_message(&text)
+}
+
+/// A JS array's elements, copied by `Array.from` after checking its length
+/// (a sparse `new Array(1e9)` must not be materialised).
+fn array_items(v: &JsValue, name: &str, max: usize) -> Result<Array, JsError> {
+    let len = Reflect::get(v, &JsValue::from_str("length"))
+        .map_err(|e| bad(format!("cannot read {name}.length: {}", thrown(&e))))?
+        .as_f64()
+        .unwrap_or(0.0);
+    if len > max as f64 {
+        return Err(bad(format!(
+            "{name} has {len} entries; at most {max} are accepted"
+        )));
+    }
+    try_array_from(v).map_err(|e| bad(format!("cannot read the entries of {name}: {}", thrown(&e))))
+}
+
 /// Describes a JS value's type for error messages.
 fn type_name(v: &JsValue) -> String {
     if v.is_null() {
         "null".into()
     } else if v.is_undefined() {
         "undefined".into()
-    } else if Array::is_array(v) {
+    } else if is_array(v) {
         "an array".into()
     } else {
         v.js_typeof()
@@ -163,8 +224,12 @@ fn type_name(v: &JsValue) -> String {
 
 /// A plain object's property, `None` when absent, null or undefined.
 fn field(obj: &JsValue, name: &str) -> Result<Option<JsValue>, JsError> {
-    let v = Reflect::get(obj, &JsValue::from_str(name))
-        .map_err(|_| bad(format!("cannot read property \"{name}\"")))?;
+    let v = Reflect::get(obj, &JsValue::from_str(name)).map_err(|e| {
+        bad(format!(
+            "cannot read property \"{name}\": reading it threw \"{}\"",
+            thrown(&e)
+        ))
+    })?;
     Ok(if v.is_undefined() || v.is_null() {
         None
     } else {
@@ -174,13 +239,15 @@ fn field(obj: &JsValue, name: &str) -> Result<Option<JsValue>, JsError> {
 
 /// Rejects misspelt option names instead of silently ignoring them.
 fn check_keys(obj: &JsValue, allowed: &[&str], what: &str) -> Result<(), JsError> {
-    if !obj.is_object() || Array::is_array(obj) || obj.is_function() {
+    if !obj.is_object() || is_array(obj) || obj.is_function() {
         return Err(bad(format!(
             "{what} must be a plain object, got {}",
             type_name(obj)
         )));
     }
-    for key in Object::keys(&Object::from(obj.clone())).iter() {
+    let keys = try_object_keys(obj)
+        .map_err(|e| bad(format!("cannot list the {what} properties: {}", thrown(&e))))?;
+    for key in keys.iter() {
         let key = key.as_string().unwrap_or_default();
         if !allowed.contains(&key.as_str()) {
             return Err(bad(format!(
@@ -254,21 +321,14 @@ fn string_list(v: &JsValue, name: &str) -> Result<Vec<String>, JsError> {
     if v.is_string() {
         return Ok(vec![string(v, name)?]);
     }
-    if !Array::is_array(v) {
+    if !is_array(v) {
         return Err(bad(format!(
             "{name} must be a string or an array of strings, got {}",
             type_name(v)
         )));
     }
-    let arr = Array::from(v);
-    if arr.length() as usize > crate::ranking::MAX_LIST_LEN {
-        return Err(bad(format!(
-            "{name} has {} entries; at most {} are accepted",
-            arr.length(),
-            crate::ranking::MAX_LIST_LEN
-        )));
-    }
-    arr.iter()
+    array_items(v, name, crate::ranking::MAX_LIST_LEN)?
+        .iter()
         .enumerate()
         .map(|(i, x)| item_id(&x, &format!("{name}[{i}]")))
         .collect()
@@ -287,9 +347,12 @@ fn load_options(v: &JsValue) -> Result<LoadOptions, JsError> {
     }
     check_keys(
         v,
-        &["maxItems", "halfLifeHours", "eventWeights"],
+        &["maxItems", "halfLifeHours", "eventWeights", "publicKey"],
         "load option",
     )?;
+    if let Some(k) = field(v, "publicKey")? {
+        o.public_key = Some(public_key(&k)?);
+    }
     if let Some(x) = field(v, "maxItems")? {
         o.max_items = Some(whole_number(
             &x,
@@ -349,13 +412,14 @@ fn rank_options(v: &JsValue, mut o: RankOptions) -> Result<RankOptions, JsError>
         o.candidates = Some(string_list(&x, "items")?);
     }
     if let Some(b) = field(v, "boosts")? {
-        if !b.is_object() || Array::is_array(&b) {
+        if !b.is_object() || is_array(&b) || b.is_function() {
             return Err(bad(format!(
                 "boosts must be an object like {{\"SKU-1\": 0.5}}, got {}",
                 type_name(&b)
             )));
         }
-        let entries = Object::entries(&Object::from(b));
+        let entries = try_object_entries(&b)
+            .map_err(|e| bad(format!("cannot read the boosts: {}", thrown(&e))))?;
         if entries.length() as usize > crate::ranking::MAX_LIST_LEN {
             return Err(bad("boosts has too many entries"));
         }
@@ -410,7 +474,7 @@ fn rank_options(v: &JsValue, mut o: RankOptions) -> Result<RankOptions, JsError>
 /// Turns one GA4-shaped JS event into engine events (one per item).
 fn parse_events(v: &JsValue) -> Result<Vec<Event>, JsError> {
     const EXAMPLE: &str = "{event: \"view_item\", item_id: \"SKU-1\"}";
-    if !v.is_object() || Array::is_array(v) {
+    if !v.is_object() || is_array(v) {
         return Err(bad(format!(
             "track() needs an event object like {EXAMPLE}, got {}",
             type_name(v)
@@ -426,7 +490,8 @@ fn parse_events(v: &JsValue) -> Result<Vec<Event>, JsError> {
     };
     let kind = EventKind::parse(&name).map_err(err)?;
     let time_ms = match field(v, "timestamp")? {
-        Some(t) if t.is_instance_of::<js_sys::Date>() => js_sys::Date::from(t).get_time(),
+        Some(t) if t.is_instance_of::<js_sys::Date>() => try_get_time(&t)
+            .map_err(|e| bad(format!("timestamp is not a usable Date: {}", thrown(&e))))?,
         Some(t) => number(&t, "timestamp")?,
         None => js_sys::Date::now(),
     };
@@ -458,19 +523,13 @@ fn parse_events(v: &JsValue) -> Result<Vec<Event>, JsError> {
         },
     };
     if let Some(items) = items {
-        if !Array::is_array(&items) {
+        if !is_array(&items) {
             return Err(bad(format!(
                 "items must be an array of {{item_id}} objects, got {}",
                 type_name(&items)
             )));
         }
-        let arr = Array::from(&items);
-        if arr.length() > MAX_EVENT_ITEMS {
-            return Err(bad(format!(
-                "an event may list at most {MAX_EVENT_ITEMS} items, got {}",
-                arr.length()
-            )));
-        }
+        let arr = array_items(&items, "the event's items", MAX_EVENT_ITEMS as usize)?;
         for (i, it) in arr.iter().enumerate() {
             if !it.is_object() {
                 return Err(bad(format!(
@@ -499,11 +558,55 @@ fn parse_events(v: &JsValue) -> Result<Vec<Event>, JsError> {
         .collect())
 }
 
+/// The `publicKey` load option: base64 or hex text, or 32 raw bytes.
+fn public_key(v: &JsValue) -> Result<[u8; crate::signature::PUBLIC_KEY_LEN], JsError> {
+    if let Some(u8a) = as_uint8array(v) {
+        return <[u8; crate::signature::PUBLIC_KEY_LEN]>::try_from(u8a.to_vec()).map_err(|b| {
+            bad(format!(
+                "publicKey as a Uint8Array must hold 32 bytes, got {}",
+                b.len()
+            ))
+        });
+    }
+    match v.as_string() {
+        Some(text) if text.len() <= MAX_STRING_LEN => {
+            crate::signature::parse_public_key(&text).map_err(err)
+        }
+        Some(text) => Err(bad(format!(
+            "publicKey must be a 32-byte Ed25519 key as base64 or hex; got a string of {} characters",
+            text.len()
+        ))),
+        None => Err(bad(format!(
+            "publicKey must be a base64 or hex string (as printed by `shelfrank keygen`) or a Uint8Array of 32 bytes, got {}",
+            type_name(v)
+        ))),
+    }
+}
+
+/// A real Uint8Array: `instanceof` alone also passes look-alikes such as
+/// `Object.create(Uint8Array.prototype)`, whose length getter throws.
+fn as_uint8array(v: &JsValue) -> Option<&Uint8Array> {
+    if js_sys::ArrayBuffer::is_view(v) {
+        v.dyn_ref::<Uint8Array>()
+    } else {
+        None
+    }
+}
+
+/// A real ArrayBuffer (its `byteLength` getter throws for look-alikes).
+fn as_array_buffer(v: &JsValue) -> Option<&js_sys::ArrayBuffer> {
+    let buf = v.dyn_ref::<js_sys::ArrayBuffer>()?;
+    Reflect::get(v, &JsValue::from_str("byteLength"))
+        .ok()
+        .and_then(|n| n.as_f64())
+        .map(|_| buf)
+}
+
 /// Model bytes from a Uint8Array or ArrayBuffer, copied once into wasm memory.
 fn model_bytes(v: &JsValue) -> Result<Vec<u8>, JsError> {
-    if let Some(u8a) = v.dyn_ref::<Uint8Array>() {
+    if let Some(u8a) = as_uint8array(v) {
         Ok(u8a.to_vec())
-    } else if let Some(buf) = v.dyn_ref::<js_sys::ArrayBuffer>() {
+    } else if let Some(buf) = as_array_buffer(v) {
         Ok(Uint8Array::new(buf).to_vec())
     } else {
         Err(bad(format!(
@@ -547,7 +650,9 @@ pub struct Recommender {
 #[wasm_bindgen]
 impl Recommender {
     /// Loads a `.shelf` model (Uint8Array or ArrayBuffer). Rejects with an
-    /// Error naming what is wrong when the bytes are not a valid model.
+    /// Error naming what is wrong when the bytes are not a valid model. With
+    /// `{ publicKey }`, also refuses a model whose Ed25519 signature is
+    /// missing or does not verify with that key.
     pub async fn load(
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
         #[wasm_bindgen(unchecked_param_type = "LoadOptions")] options: JsValue,
@@ -650,12 +755,29 @@ impl Recommender {
         } else {
             data
         };
-        if !value.is_object() {
+        if !value.is_object() || value.is_function() {
             return Err(err(ShelfError::BadProfile(format!(
                 "expected an object from exportProfile(), got {}",
                 type_name(&value)
             ))));
         }
+        // A JSON round trip first: what is read below is then plain data,
+        // with no getters, Proxy traps or cycles left to throw or recurse.
+        let text = js_sys::JSON::stringify(&value)
+            .map_err(|e| {
+                err(ShelfError::BadProfile(format!(
+                    "it cannot be read as JSON: {}",
+                    thrown(&e)
+                )))
+            })?
+            .as_string()
+            .unwrap_or_default();
+        let value = js_sys::JSON::parse(&text).map_err(|e| {
+            err(ShelfError::BadProfile(format!(
+                "it cannot be read as JSON: {}",
+                thrown(&e)
+            )))
+        })?;
         let parsed: ExportedProfile = serde_wasm_bindgen::from_value(value)
             .map_err(|e| err(ShelfError::BadProfile(truncate_for_message(&e.to_string()))))?;
         self.engine.import_profile(&parsed).map_err(err)

@@ -2,8 +2,10 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
+use shelfrank::signature::{sign_model, SigningKey};
 use shelfrank_trainer::als::{AlsParams, Solver};
 use shelfrank_trainer::baselines::SknnParams;
+use shelfrank_trainer::convert::write_atomic;
 use shelfrank_trainer::convert::{self, Format, SplitRule};
 use shelfrank_trainer::eval::{self, BlendParams, EvalConfig};
 use shelfrank_trainer::input::ReadOptions;
@@ -156,6 +158,9 @@ enum Command {
         /// Evaluate the new model on these test events right away.
         #[arg(long)]
         eval_on: Option<PathBuf>,
+        /// Sign the model with this Ed25519 secret key file (from `shelfrank keygen`).
+        #[arg(long, value_name = "FILE")]
+        sign_key: Option<PathBuf>,
         #[command(flatten)]
         eval: EvalArgs,
         #[command(flatten)]
@@ -236,6 +241,26 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Make an Ed25519 key pair for signing models: writes the secret key
+    /// file and prints the public key that pages pass to Recommender.load.
+    Keygen {
+        /// Secret key file to write (FILE.pub gets the public key).
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace an existing key file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Sign an existing model (replacing any signature it has).
+    Sign {
+        model: PathBuf,
+        /// Ed25519 secret key file (from `shelfrank keygen`).
+        #[arg(long, value_name = "FILE")]
+        sign_key: PathBuf,
+        /// Where to write the signed model (default: in place).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Show a model file: header, sections, checksum, a few items.
     Inspect {
         model: PathBuf,
@@ -263,9 +288,12 @@ fn run() -> Result<()> {
             cg_steps,
             loss,
             eval_on,
+            sign_key,
             eval,
             common,
         } => {
+            // Read the key before hours of training, not after.
+            let sign_key = sign_key.as_deref().map(read_signing_key).transpose()?;
             let half_life_s = parse_duration(&half_life).with_context(|| {
                 format!("--half-life \"{half_life}\" is not a duration like 7d")
             })?;
@@ -289,7 +317,16 @@ fn run() -> Result<()> {
                 track_loss: loss,
             };
             let summary = train::train(&cfg)?;
+            if let Some(key) = &sign_key {
+                sign_file(&out, &out, key)?;
+            }
             train::print_summary(&summary, &mut std::io::stdout())?;
+            if let Some(key) = &sign_key {
+                println!(
+                    "  signed    Ed25519, public key {}",
+                    key.public_key_base64()
+                );
+            }
             if !summary.losses.is_empty() {
                 let l: Vec<String> = summary.losses.iter().map(|l| format!("{l:.5e}")).collect();
                 println!("  loss      {}", l.join(" → "));
@@ -413,6 +450,22 @@ fn run() -> Result<()> {
             })?;
             import_spark::print_summary(&s, &mut std::io::stdout())?;
         }
+        Command::Keygen { out, force } => keygen(&out, force)?,
+        Command::Sign {
+            model,
+            sign_key,
+            out,
+        } => {
+            let key = read_signing_key(&sign_key)?;
+            let out = out.unwrap_or_else(|| model.clone());
+            sign_file(&model, &out, &key)?;
+            println!(
+                "signed {} → {} (public key {})",
+                model.display(),
+                out.display(),
+                key.public_key_base64()
+            );
+        }
         Command::Inspect { model, items } => {
             let bytes = std::fs::read(&model)
                 .with_context(|| format!("cannot read {}", model.display()))?;
@@ -423,6 +476,67 @@ fn run() -> Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// Reads a secret key file written by `shelfrank keygen`.
+fn read_signing_key(path: &std::path::Path) -> Result<SigningKey> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the secret key file {}", path.display()))?;
+    SigningKey::from_key_file(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// Signs the model at `from` and writes it atomically to `to`: the one path
+/// by which every command that writes models signs them.
+fn sign_file(from: &std::path::Path, to: &std::path::Path, key: &SigningKey) -> Result<()> {
+    let mut bytes =
+        std::fs::read(from).with_context(|| format!("cannot read {}", from.display()))?;
+    sign_model(&mut bytes, key)
+        .map_err(|e| anyhow::anyhow!("cannot sign {}: {e}", from.display()))?;
+    write_atomic(to, |w| {
+        w.write_all(&bytes)?;
+        Ok(())
+    })
+}
+
+/// `shelfrank keygen`: 32 bytes from the operating system's random source.
+fn keygen(out: &std::path::Path, force: bool) -> Result<()> {
+    if out.exists() && !force {
+        bail!(
+            "{} exists; pass --force to replace it (models signed with the old key will no longer verify with the new public key)",
+            out.display()
+        );
+    }
+    let mut seed = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut seed))
+        .context("cannot read 32 random bytes from /dev/urandom")?;
+    let key = SigningKey::from_seed(seed);
+    write_atomic(out, |w| {
+        w.write_all(key.to_key_file().as_bytes())?;
+        Ok(())
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(out, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot make {} private", out.display()))?;
+    }
+    let public = out.with_file_name(format!(
+        "{}.pub",
+        out.file_name().and_then(|n| n.to_str()).unwrap_or("key")
+    ));
+    write_atomic(&public, |w| {
+        writeln!(w, "{}", key.public_key_base64())?;
+        Ok(())
+    })?;
+    println!("secret key written to {} (keep it private)", out.display());
+    println!("public key written to {}", public.display());
+    println!("public key: {}", key.public_key_base64());
+    println!(
+        "use it in the page: Recommender.load(bytes, {{ publicKey: \"{}\" }})",
+        key.public_key_base64()
+    );
     Ok(())
 }
 
