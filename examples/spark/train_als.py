@@ -340,11 +340,11 @@ def main(argv=None):
         raise InputError(f"--rank must be 1..=1024, got {args.rank}")
     ev, bad, by_user = read_events(spark, args)
     ev = ev.cache()
-    counts = ev.groupBy("item").agg(F.count("*").alias("events"))
-    n_events = ev.count()
+    counts = ev.groupBy("item").agg(F.count("*").alias("events")).cache()
+    totals = ev.agg(F.count("*").alias("n"), F.countDistinct("session").alias("s")).first()
+    n_events, n_sessions = totals["n"], totals["s"]
     if n_events == 0:
         raise InputError(f"{', '.join(args.events)}: no events to train on")
-    n_sessions = ev.select("session").distinct().count()
     pairs = strengths(ev, args.event_weights, args.half_life).cache()
     nnz = pairs.count()
     if nnz == 0:
@@ -382,6 +382,10 @@ def main(argv=None):
     out = args.out.rstrip("/")
     (items.coalesce(max(args.output_files, 1)).write.mode("overwrite")
      .option("compression", "none").json(out + "/items"))
+    try:  # CPU seconds of the driver JVM (all of Spark in local mode), for benchmarks
+        jvm_cpu = spark._jvm.java.lang.management.ManagementFactory.getOperatingSystemMXBean().getProcessCpuTime() / 1e9
+    except Exception:
+        jvm_cpu = None
     meta = {
         "format": "shelfrank-spark-factors",
         "version": 1,
@@ -404,6 +408,7 @@ def main(argv=None):
         "nonzeros": nnz,
         "als_seconds": round(als_seconds, 3),
         "total_seconds": round(time.time() - t0, 3),
+        "driver_jvm_cpu_seconds": None if jvm_cpu is None else round(jvm_cpu, 3),
         "spark_version": spark.version,
         "source": ", ".join(args.events),
     }
