@@ -148,7 +148,7 @@ fn run(input: Input) {
         return;
     };
     let max_items = r.settings().max_items;
-    for op in input.ops.iter().take(64) {
+    for op in input.ops.iter().take(32) {
         match op {
             Op::Track {
                 kind,
@@ -179,7 +179,7 @@ fn run(input: Input) {
             } => {
                 let kind = EventKind::ALL[*kind as usize % 8];
                 let n = r.model().item_count();
-                for j in 0..(*count as usize).min(5000) {
+                for j in 0..(*count as usize).min(1000) {
                     let id = r.model().item_id((*first as usize + j) % n).to_string();
                     let t = start_ms + j as f64 * *step_ms as f64;
                     let mut e = Event::new(kind, id, t);
