@@ -238,6 +238,9 @@ enum Command {
         /// λ for the browser's fold-in (default: the job's fold_in_lambda).
         #[arg(long)]
         regularization: Option<f32>,
+        /// Sign the model with this Ed25519 secret key file (from `shelfrank keygen`).
+        #[arg(long, value_name = "FILE")]
+        sign_key: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
     },
@@ -439,16 +442,27 @@ fn run() -> Result<()> {
             catalog,
             out,
             regularization,
+            sign_key,
             common,
         } => {
+            let sign_key = sign_key.as_deref().map(read_signing_key).transpose()?;
             let s = import_spark::import_spark(&import_spark::ImportConfig {
                 factors,
                 catalog,
-                out,
+                out: out.clone(),
                 regularization,
                 read: common.read_options()?,
             })?;
+            if let Some(key) = &sign_key {
+                sign_file(&out, &out, key)?;
+            }
             import_spark::print_summary(&s, &mut std::io::stdout())?;
+            if let Some(key) = &sign_key {
+                println!(
+                    "  signed    Ed25519, public key {}",
+                    key.public_key_base64()
+                );
+            }
         }
         Command::Keygen { out, force } => keygen(&out, force)?,
         Command::Sign {

@@ -114,3 +114,38 @@ fn keygen_train_sign_and_verify() {
     );
     assert!(!d("never.shelf").exists());
 }
+
+/// `import-spark --sign-key`: the other command that writes models signs
+/// through the same function.
+#[test]
+fn import_spark_signs_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n);
+    let factors = d("factors");
+    std::fs::create_dir_all(factors.join("metadata")).unwrap();
+    std::fs::create_dir_all(factors.join("items")).unwrap();
+    std::fs::write(
+        factors.join("metadata/part-00000.json"),
+        r#"{"format": "shelfrank-spark-factors", "version": 1, "rank": 2, "max_iter": 5, "reg_param": 0.01, "alpha": 10.0, "seed": 7, "implicit_prefs": true, "half_life_hours": 168.0, "event_weights": {}, "fold_in_lambda": 0.05, "events": 3, "sessions": 1, "nonzeros": 2, "spark_version": "test"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        factors.join("items/part-00000.json"),
+        "{\"item_id\":\"a\",\"events\":2,\"factors\":[1.0,0.5]}\n{\"item_id\":\"b\",\"events\":1,\"factors\":[0.0,1.0]}\n",
+    )
+    .unwrap();
+    let (ok, out, err) = run(bin().arg("keygen").arg("--out").arg(d("k")));
+    assert!(ok, "{err}");
+    let pk = public_key_from(&out);
+    let (ok, out, err) = run(bin()
+        .arg("import-spark")
+        .arg("--factors")
+        .arg(&factors)
+        .arg("--out")
+        .arg(d("m.shelf"))
+        .arg("--sign-key")
+        .arg(d("k")));
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("signed"), "{out}");
+    verify_model(&std::fs::read(d("m.shelf")).unwrap(), &pk).unwrap();
+}
