@@ -52,7 +52,8 @@ echo "   (Spark job: $(($(date +%s) - start))s since the start of this script)"
 
 echo "== import-spark"
 "$bin" import-spark --factors "$work/factors" --catalog "$FIX/catalog.csv" --out "$work/spark.shelf"
-"$bin" inspect "$work/spark.shelf" --items 3 | head -4
+"$bin" inspect "$work/spark.shelf" --items 3 > "$work/inspect.txt"
+head -4 "$work/inspect.txt"
 
 echo "== every catalogue item present, everything finite"
 if ! SPARK_MODEL="$work/spark.shelf" SPARK_CATALOG="$FIX/catalog.csv" \

@@ -382,8 +382,13 @@ def main(argv=None):
     out = args.out.rstrip("/")
     (items.coalesce(max(args.output_files, 1)).write.mode("overwrite")
      .option("compression", "none").json(out + "/items"))
-    try:  # CPU seconds of the driver JVM (all of Spark in local mode), for benchmarks
-        jvm_cpu = spark._jvm.java.lang.management.ManagementFactory.getOperatingSystemMXBean().getProcessCpuTime() / 1e9
+    try:  # CPU seconds of the driver JVM (all of Spark in local mode; Linux), for benchmarks
+        import os
+
+        pid = spark.sparkContext._gateway.proc.pid
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        jvm_cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except Exception:
         jvm_cpu = None
     meta = {
