@@ -18,7 +18,8 @@ step "build the npm package"
 npm run build
 
 step "wasm tests in headless Chromium"
-wasm-pack test --mode no-install --headless --chrome -- --test browser
+# The long-session test tracks a million events; the runner's default timeout is 20 s.
+WASM_BINDGEN_TEST_TIMEOUT=300 wasm-pack test --mode no-install --headless --chrome -- --test browser --test browser_hostile --test long_session
 
 step "package types"
 npx tsc -p tests/js/tsconfig.json

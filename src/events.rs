@@ -113,8 +113,9 @@ impl EventWeights {
     pub fn set(&mut self, kind: EventKind, weight: f32) -> Result<()> {
         if !weight.is_finite() || weight.abs() > 1.0e4 {
             return Err(invalid(format!(
-                "event weight for {} must be a finite number between -10000 and 10000, got {weight}",
-                kind.name()
+                "event weight for {} must be a finite number between -10000 and 10000, got {}",
+                kind.name(),
+                crate::number_text::Num::from(weight)
             )));
         }
         self.0[kind as usize] = weight;

@@ -37,11 +37,14 @@ impl ModelDefaults {
         if !(self.lambda.is_finite() && self.lambda > 0.0) {
             return Err(invalid(format!(
                 "regularisation lambda must be > 0, got {}",
-                self.lambda
+                crate::number_text::Num::from(self.lambda)
             )));
         }
         if !(self.alpha.is_finite() && self.alpha >= 0.0) {
-            return Err(invalid(format!("alpha must be >= 0, got {}", self.alpha)));
+            return Err(invalid(format!(
+                "alpha must be >= 0, got {}",
+                crate::number_text::Num::from(self.alpha)
+            )));
         }
         if !(self.half_life_hours.is_finite()
             && self.half_life_hours > 0.0
@@ -50,11 +53,14 @@ impl ModelDefaults {
             return Err(invalid(format!(
                 "half-life must be > 0 and at most {} hours, got {}",
                 crate::number_text::Num(MAX_HALF_LIFE_HOURS),
-                self.half_life_hours
+                crate::number_text::Num::from(self.half_life_hours)
             )));
         }
         if let Some(w) = self.weights.0.iter().find(|w| !w.is_finite()) {
-            return Err(invalid(format!("event weights must be finite, got {w}")));
+            return Err(invalid(format!(
+                "event weights must be finite, got {}",
+                crate::number_text::Num::from(*w)
+            )));
         }
         Ok(())
     }

@@ -53,7 +53,8 @@ pub fn check_time_ms(t: f64) -> Result<f64> {
         Ok(t)
     } else {
         Err(invalid(format!(
-            "timestamp must be milliseconds since 1970 (like Date.now()), got {t}"
+            "timestamp must be milliseconds since 1970 (like Date.now()), got {}",
+            crate::number_text::Num(t)
         )))
     }
 }

@@ -46,8 +46,9 @@ impl Settings {
             && half_life_hours <= MAX_HALF_LIFE_HOURS)
         {
             return Err(invalid(format!(
-                "halfLifeHours must be a number of hours between 0 and {}, got {half_life_hours}",
-                crate::number_text::Num(MAX_HALF_LIFE_HOURS)
+                "halfLifeHours must be a number of hours between 0 and {}, got {}",
+                crate::number_text::Num(MAX_HALF_LIFE_HOURS),
+                crate::number_text::Num(half_life_hours)
             )));
         }
         let mut weights = defaults.weights;

@@ -5,6 +5,7 @@
 
 use crate::error::ShelfError;
 use crate::events::{truncate_for_message, EventKind};
+use crate::number_text::Num;
 use crate::profile::{Event, ExportedProfile};
 use crate::ranking::{RankOptions, Ranked, Reason};
 use crate::recommender::Recommender as Engine;
@@ -265,7 +266,10 @@ fn number(v: &JsValue, name: &str) -> Result<f64, JsError> {
         .as_f64()
         .ok_or_else(|| bad(format!("{name} must be a number, got {}", type_name(v))))?;
     if !n.is_finite() {
-        return Err(bad(format!("{name} must be a finite number, got {n}")));
+        return Err(bad(format!(
+            "{name} must be a finite number, got {}",
+            Num(n)
+        )));
     }
     Ok(n)
 }
@@ -274,7 +278,10 @@ fn whole_number(v: &JsValue, name: &str, lo: f64, hi: f64) -> Result<usize, JsEr
     let n = number(v, name)?;
     if n.fract() != 0.0 || n < lo || n > hi {
         return Err(bad(format!(
-            "{name} must be a whole number from {lo} to {hi}, got {n}"
+            "{name} must be a whole number from {} to {}, got {}",
+            Num(lo),
+            Num(hi),
+            Num(n)
         )));
     }
     Ok(n as usize)
@@ -500,7 +507,7 @@ fn parse_events(v: &JsValue) -> Result<Vec<Event>, JsError> {
         (Some(d), _) | (None, Some(d)) => {
             let d = number(&d, "engagement_time_msec")?;
             if d < 0.0 {
-                return Err(bad(format!("dwell time must be >= 0 ms, got {d}")));
+                return Err(bad(format!("dwell time must be >= 0 ms, got {}", Num(d))));
             }
             Some(d)
         }
@@ -655,7 +662,7 @@ impl Recommender {
     /// missing or does not verify with that key.
     pub async fn load(
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "LoadOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "LoadOptions")] options: JsValue,
     ) -> Result<Recommender, JsError> {
         Recommender::from_bytes(bytes, options)
     }
@@ -664,7 +671,7 @@ impl Recommender {
     #[wasm_bindgen(js_name = fromBytes)]
     pub fn from_bytes(
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "LoadOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "LoadOptions")] options: JsValue,
     ) -> Result<Recommender, JsError> {
         let options = load_options(&options)?;
         let bytes = model_bytes(&bytes)?;
@@ -693,7 +700,7 @@ impl Recommender {
     #[wasm_bindgen(unchecked_return_type = "Recommendation[]")]
     pub fn recommend(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "RecommendOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RecommendOptions")] options: JsValue,
     ) -> Result<JsValue, JsError> {
         let opts = rank_options(&options, RankOptions::for_recommend())?;
         let ranked = self.engine.recommend(&opts).map_err(err)?;
@@ -705,7 +712,7 @@ impl Recommender {
     pub fn similar(
         &mut self,
         #[wasm_bindgen(js_name = itemId, unchecked_param_type = "string")] item: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "RecommendOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RecommendOptions")] options: JsValue,
     ) -> Result<JsValue, JsError> {
         let id = item_id(&item, "similar() item id")?;
         let opts = rank_options(&options, RankOptions::for_similar())?;

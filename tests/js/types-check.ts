@@ -20,6 +20,13 @@ export async function example(bytes: Uint8Array): Promise<string[]> {
   return [...recs.map((r) => r.reason), intent, ...similar.map((r) => r.itemId)];
 }
 
+// The README's quick start: every options argument may be left out.
+export async function defaults(bytes: ArrayBuffer): Promise<number> {
+  const rec = await Recommender.load(bytes);
+  const sync = Recommender.fromBytes(new Uint8Array(bytes));
+  return rec.recommend().length + rec.similar("SKU-1").length + sync.recommend().length;
+}
+
 // The profile store, as a shop page uses it (and as a page with the
 // recommender in a Web Worker uses it: load / save / discard / forget).
 export async function persisted(bytes: Uint8Array): Promise<ProfileStoreReason | null> {
