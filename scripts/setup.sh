@@ -36,3 +36,18 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   say "installing npm packages (npm ci)"
   npm ci --no-audit --no-fund
 fi
+
+# The Spark training path (scripts/test-spark.sh) needs Java 17 and pyspark.
+# Optional: when either cannot be installed, that one test says it is skipped
+# and why, and everything else still runs.
+if ! java -version >/dev/null 2>&1; then
+  say "installing Debian openjdk-17-jre-headless (Spark path)"
+  { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq openjdk-17-jre-headless >/dev/null; } ||
+    say "could not install Java; the Spark path test will be skipped"
+fi
+if command -v python3 >/dev/null 2>&1 &&
+  ! python3 -c 'import pyspark, numpy, sys; sys.exit(pyspark.__version__ != "4.3.0")' 2>/dev/null; then
+  say "installing pyspark 4.3.0 and numpy 2.4.6 from PyPI (~1.5 min, ~520 MB; Spark path)"
+  python3 -m pip install --quiet pyspark==4.3.0 numpy==2.4.6 ||
+    say "could not install pyspark; the Spark path test will be skipped"
+fi

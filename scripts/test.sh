@@ -27,6 +27,9 @@ npx tsc -p tests/js/tsconfig.json
 step "JavaScript tests in headless Chromium"
 node --test tests/js/
 
+step "Spark training path (skipped without Java and pyspark)"
+bash scripts/test-spark.sh
+
 step "demo storefront end to end (trains the demo model, webpack, headless Chromium)"
 node --test tests/e2e/
 
