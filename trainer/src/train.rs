@@ -165,6 +165,20 @@ pub fn prepare(cfg: &TrainConfig, catalog: Catalog) -> Result<Prepared> {
     })?;
     drop(index);
     if stats.events == 0 {
+        if stats.bad_rows > 0 {
+            let reasons: Vec<String> = stats
+                .bad_reasons
+                .iter()
+                .map(|(why, n)| format!("{n} × {why}"))
+                .collect();
+            bail!(
+                "{}: no events to train on: all {} data rows were skipped ({}); first: {}",
+                cfg.events.display(),
+                stats.bad_rows,
+                reasons.join(", "),
+                stats.examples.first().map_or("-", String::as_str)
+            );
+        }
         bail!("{}: no events to train on", cfg.events.display());
     }
     recs.sort_unstable_by_key(|r| (r.session, r.item, r.t, r.w.to_bits()));

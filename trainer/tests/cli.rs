@@ -116,3 +116,29 @@ fn a_malformed_events_file_fails_with_its_location() {
     );
     assert!(!dir.path().join("m.shelf").exists());
 }
+
+#[test]
+fn a_file_of_junk_with_skip_bad_rows_says_why_nothing_was_trained() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = dir.path().join("events.csv");
+    // A valid header, then binary junk: invalid UTF-8 and rows of one field.
+    let mut junk = b"session_id,item_id,event_type,timestamp\n".to_vec();
+    for i in 0..5_000u32 {
+        junk.extend_from_slice(&[0xff, 0xfe, (i % 250) as u8 + 1, b'\n']);
+    }
+    std::fs::write(&e, junk).unwrap();
+    let out = bin()
+        .args(["train", "-q", "--skip-bad-rows", "--events"])
+        .arg(&e)
+        .arg("--out")
+        .arg(dir.path().join("m.shelf"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no events to train on"), "{err}");
+    assert!(err.contains("data rows were skipped"), "{err}");
+    assert!(err.contains("events.csv, line 2"), "{err}");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no model and no temporary file");
+}
