@@ -350,10 +350,12 @@ impl SessionProfile {
             if item
                 .decayed
                 .iter()
-                .any(|d| !d.is_finite() || d.abs() > MAX_DECAYED)
+                .any(|d| !d.is_finite() || *d < 0.0 || *d > MAX_DECAYED)
             {
+                // Units are never negative (a removal is a positive count
+                // with a negative weight), so a negative one was tampered with.
                 return Err(ShelfError::BadProfile(format!(
-                    "item \"{}\" has an invalid counter",
+                    "item \"{}\" has an invalid counter (each must be a number from 0 to the limit exportProfile() writes)",
                     crate::events::truncate_for_message(&item.id)
                 )));
             }

@@ -470,6 +470,21 @@ fn export_import_round_trip_reproduces_the_ranking() {
 }
 
 #[test]
+fn a_tampered_negative_counter_is_refused_on_import_and_nothing_changes() {
+    let mut a = engine();
+    view(&mut a, "sku-1-1", 0.0);
+    let mut exported = a.export_profile();
+    exported.items[0].decayed[0] = -5.0;
+    let mut b = engine();
+    view(&mut b, "sku-2-2", 0.0);
+    let before = b.export_profile();
+    let err = b.import_profile(&exported).unwrap_err().to_string();
+    assert!(err.contains("invalid counter"), "{err}");
+    assert!(err.contains("sku-1-1"), "{err}");
+    assert_eq!(b.export_profile(), before, "the session is untouched");
+}
+
+#[test]
 fn profile_survives_a_model_update_dropping_unknown_items() {
     let mut a = engine();
     view(&mut a, "sku-0-1", 0.0);
