@@ -21,15 +21,12 @@
 
 use crate::als::{Factors, Rng};
 use crate::catalog::{Catalog, CatalogItem};
-use crate::convert::write_atomic;
 use crate::input::ReadOptions;
-use crate::train::{fill_cold, quantisation_error};
+use crate::train::{fill_cold, item_records, quantisation_error, write_and_read_back};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shelfrank::{
-    write_model, EventKind, EventWeights, ItemRecord, Model, ModelDefaults, ModelSpec,
-};
+use shelfrank::{EventKind, EventWeights, ModelDefaults, ModelSpec};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -430,36 +427,14 @@ pub fn import_spark(cfg: &ImportConfig) -> Result<ImportSummary> {
     };
     let mut all = vec![0f32; items.len() * k];
     let cold = fill_cold(&items, &column_of, &factors, &mut all);
-    // The popularity prior exactly as `train` computes it.
-    let max_count = counts.iter().copied().max().unwrap_or(0);
-    let norm = (1.0 + max_count as f64).ln().max(f64::MIN_POSITIVE);
-    let records: Vec<ItemRecord> = items
-        .iter()
-        .zip(&counts)
-        .map(|(it, &c)| ItemRecord {
-            id: it.id.clone(),
-            name: it.name.clone(),
-            category: it.category.clone(),
-            brand: it.brand.clone(),
-            price: it.price,
-            in_stock: it.in_stock,
-            popularity: ((1.0 + c as f64).ln() / norm) as f32,
-        })
-        .collect();
     let spec = ModelSpec {
         dim: k,
-        items: records,
+        // The popularity prior exactly as `train` computes it.
+        items: item_records(&items, &counts),
         factors: all,
         defaults,
     };
-    let bytes = write_model(&spec).map_err(|e| anyhow!("cannot write the model: {e}"))?;
-    write_atomic(&cfg.out, |w| {
-        w.write_all(&bytes)?;
-        Ok(())
-    })?;
-    let model_bytes = bytes.len();
-    let model = Model::from_bytes(bytes)
-        .map_err(|e| anyhow!("the written model does not read back: {e}"))?;
+    let (model_bytes, model) = write_and_read_back(&spec, &cfg.out)?;
     // The job writes no session vectors: measure the int8 score error with
     // up to 200 trained item vectors as queries (similar-item scoring).
     let n_warm = factors.items.len() / k;

@@ -228,6 +228,40 @@ pub fn prepare(cfg: &TrainConfig, catalog: Catalog) -> Result<Prepared> {
     })
 }
 
+/// Catalogue metadata with the popularity prior: ln(1 + events), scaled so
+/// the most interacted-with item is 1.
+pub fn item_records(items: &[CatalogItem], counts: &[u64]) -> Vec<ItemRecord> {
+    let max_count = counts.iter().copied().max().unwrap_or(0);
+    let norm = (1.0 + max_count as f64).ln().max(f64::MIN_POSITIVE);
+    items
+        .iter()
+        .zip(counts)
+        .map(|(it, &c)| ItemRecord {
+            id: it.id.clone(),
+            name: it.name.clone(),
+            category: it.category.clone(),
+            brand: it.brand.clone(),
+            price: it.price,
+            in_stock: it.in_stock,
+            popularity: ((1.0 + c as f64).ln() / norm) as f32,
+        })
+        .collect()
+}
+
+/// Writes the model to `out` (temp file + rename) and reads it back through
+/// the engine, so a file that would not load is never reported as written.
+pub fn write_and_read_back(spec: &ModelSpec, out: &Path) -> Result<(usize, Model)> {
+    let bytes = write_model(spec).map_err(|e| anyhow::anyhow!("cannot write the model: {e}"))?;
+    write_atomic(out, |w| {
+        w.write_all(&bytes)?;
+        Ok(())
+    })?;
+    let len = bytes.len();
+    let model = Model::from_bytes(bytes)
+        .map_err(|e| anyhow::anyhow!("the written model does not read back: {e}"))?;
+    Ok((len, model))
+}
+
 /// Cold-start factors: the mean of warm items sharing category and brand,
 /// else category, else brand, else zero. Returns counts per rule.
 pub fn fill_cold(
@@ -418,36 +452,13 @@ fn train_inner(cfg: &TrainConfig, threads: usize) -> Result<TrainSummary> {
     let k = cfg.als.factors;
     let mut all = vec![0f32; prep.items.len() * k];
     let cold_counts = fill_cold(&prep.items, &prep.column_of, &factors, &mut all);
-    let max_count = prep.counts.iter().copied().max().unwrap_or(0);
-    let norm = (1.0 + max_count as f64).ln().max(f64::MIN_POSITIVE);
-    let records: Vec<ItemRecord> = prep
-        .items
-        .iter()
-        .zip(&prep.counts)
-        .map(|(it, &c)| ItemRecord {
-            id: it.id.clone(),
-            name: it.name.clone(),
-            category: it.category.clone(),
-            brand: it.brand.clone(),
-            price: it.price,
-            in_stock: it.in_stock,
-            popularity: ((1.0 + c as f64).ln() / norm) as f32,
-        })
-        .collect();
     let spec = ModelSpec {
         dim: k,
-        items: records,
+        items: item_records(&prep.items, &prep.counts),
         factors: all,
         defaults,
     };
-    let bytes = write_model(&spec).map_err(|e| anyhow::anyhow!("cannot write the model: {e}"))?;
-    write_atomic(&cfg.out, |w| {
-        w.write_all(&bytes)?;
-        Ok(())
-    })?;
-    let model_bytes = bytes.len();
-    let model = Model::from_bytes(bytes)
-        .map_err(|e| anyhow::anyhow!("the written model does not read back: {e}"))?;
+    let (model_bytes, model) = write_and_read_back(&spec, &cfg.out)?;
     // Quantisation error on up to 200 sessions sampled with the seed.
     let mut rng = Rng(cfg.als.seed ^ 0x5EED);
     let with_signal: Vec<usize> = (0..m.rows).filter(|&u| !m.row(u).0.is_empty()).collect();
