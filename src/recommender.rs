@@ -138,22 +138,13 @@ impl Recommender {
         };
         let allowed = self.cached_allowed();
         if user.is_empty() {
-            let top = rank(
+            return Ok(by_popularity(
                 &self.model,
                 allowed,
                 &excluded,
                 &boosts,
                 opts.k,
-                &Scorer::Popularity,
-            );
-            return Ok(top
-                .into_iter()
-                .map(|(index, score)| Ranked {
-                    index,
-                    score,
-                    reason: Reason::Popular,
-                })
-                .collect());
+            ));
         }
         let kernel = QueryKernel::new(&user.query.values);
         let top = rank(
@@ -201,22 +192,13 @@ impl Recommender {
         let target_norm = norms.get(target).copied().unwrap_or(0.0);
         if target_norm == 0.0 {
             // A zero vector is similar to nothing: fall back to popularity.
-            let top = rank(
+            return Ok(by_popularity(
                 &self.model,
                 allowed,
                 &excluded,
                 &boosts,
                 opts.k,
-                &Scorer::Popularity,
-            );
-            return Ok(top
-                .into_iter()
-                .map(|(index, score)| Ranked {
-                    index,
-                    score,
-                    reason: Reason::Popular,
-                })
-                .collect());
+            ));
         }
         let mut query =
             QuantizedQuery::new(&block.row_f32(self.model.raw_bytes(), target), block.stride);
@@ -302,6 +284,25 @@ fn item_norms(model: &Model) -> Vec<f32> {
                 })
                 .sum();
             (sq as f64).sqrt() as f32 * block.scales[i]
+        })
+        .collect()
+}
+
+/// The model's popularity prior, for a session with no signal yet (or an
+/// item with no factors): never empty when items pass the filters.
+fn by_popularity(
+    model: &Model,
+    allowed: Option<&AllowedItems>,
+    excluded: &[usize],
+    boosts: &[(usize, f32)],
+    k: usize,
+) -> Vec<Ranked> {
+    rank(model, allowed, excluded, boosts, k, &Scorer::Popularity)
+        .into_iter()
+        .map(|(index, score)| Ranked {
+            index,
+            score,
+            reason: Reason::Popular,
         })
         .collect()
 }
