@@ -317,35 +317,7 @@ fn convert_one(
                 .max()
                 .unwrap_or(0)
                 + 1;
-            loop {
-                match reader.read_record(&mut rec) {
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    Err(e) => {
-                        bad(
-                            summary,
-                            opts,
-                            input,
-                            0,
-                            None,
-                            format!("unreadable row: {e}"),
-                        )?;
-                        continue;
-                    }
-                }
-                let line = rec.position().map_or(0, |p| p.line());
-                summary.rows += 1;
-                if rec.len() < need {
-                    bad(
-                        summary,
-                        opts,
-                        input,
-                        line,
-                        Some((rec.len() + 1, "?")),
-                        format!("expected {need} fields, found {}", rec.len()),
-                    )?;
-                    continue;
-                }
+            while let Some(line) = next_row(&mut reader, &mut rec, need, summary, opts, input)? {
                 let Some(time) = parse_timestamp(&rec[ct]) else {
                     bad(
                         summary,
@@ -440,35 +412,7 @@ fn convert_one(
                 .max()
                 .unwrap_or(0)
                 + 1;
-            loop {
-                match reader.read_record(&mut rec) {
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    Err(e) => {
-                        bad(
-                            summary,
-                            opts,
-                            input,
-                            0,
-                            None,
-                            format!("unreadable row: {e}"),
-                        )?;
-                        continue;
-                    }
-                }
-                let line = rec.position().map_or(0, |p| p.line());
-                summary.rows += 1;
-                if rec.len() < need {
-                    bad(
-                        summary,
-                        opts,
-                        input,
-                        line,
-                        Some((rec.len() + 1, "?")),
-                        format!("expected {need} fields, found {}", rec.len()),
-                    )?;
-                    continue;
-                }
+            while let Some(line) = next_row(&mut reader, &mut rec, need, summary, opts, input)? {
                 let time = match date {
                     None => parse_timestamp(&rec[t]),
                     // DIGINETICA: day of the event plus milliseconds since the session began.
@@ -527,6 +471,51 @@ fn convert_one(
 
 fn unreachable_taobao() -> Result<()> {
     bail!("internal: Taobao is handled as a headerless file")
+}
+
+/// Reads the next data row with at least `need` fields into `rec` and
+/// returns its line, or `None` at the end of the file. Unreadable and short
+/// rows are counted and reported through [`bad`] (an error unless
+/// `--skip-bad-rows`), then skipped.
+fn next_row(
+    reader: &mut csv::Reader<Box<dyn std::io::Read>>,
+    rec: &mut csv::StringRecord,
+    need: usize,
+    summary: &mut ConvertSummary,
+    opts: &ReadOptions,
+    input: &Path,
+) -> Result<Option<u64>> {
+    loop {
+        match reader.read_record(rec) {
+            Ok(true) => {}
+            Ok(false) => return Ok(None),
+            Err(e) => {
+                bad(
+                    summary,
+                    opts,
+                    input,
+                    0,
+                    None,
+                    format!("unreadable row: {e}"),
+                )?;
+                continue;
+            }
+        }
+        let line = rec.position().map_or(0, |p| p.line());
+        summary.rows += 1;
+        if rec.len() < need {
+            bad(
+                summary,
+                opts,
+                input,
+                line,
+                Some((rec.len() + 1, "?")),
+                format!("expected {need} fields, found {}", rec.len()),
+            )?;
+            continue;
+        }
+        return Ok(Some(line));
+    }
 }
 
 fn bad(
