@@ -52,7 +52,9 @@ recall() { # model test → Recall@20
   rm -rf "$r"
 }
 
-results="$OUT/results-$([ "$REAL" = 1 ] && echo real-)synthetic-$SYNTH.md"
+prefix=""
+[ "$REAL" = 1 ] && prefix=real-
+results="$OUT/results-${prefix}synthetic-$SYNTH.md"
 {
   echo "Spark local[2] vs native, $FACTORS factors, $ITERATIONS iterations, $(nproc) cores, $(date -u +%Y-%m-%d)"
   echo
