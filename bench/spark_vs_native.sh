@@ -14,6 +14,8 @@
 # bench/gen_events.py (test = sessions ending in the last day of 30). Results
 # go to target/bench/spark/results-*.md (a Markdown table) and are printed.
 #
+# Peak memory: native = max RSS of the trainer; Spark = the driver JVM's peak
+# RSS (all of Spark in local mode; the heap may grow to --driver-memory).
 # Wall times include everything each path does: native = read CSV + ALS +
 # write; Spark = JVM start + read + prepare + StringIndexer + ALS + write JSON,
 # then import-spark (reported separately, plus Spark's ALS-only time).
@@ -40,6 +42,11 @@ command -v java >/dev/null && python3 -c 'import pyspark, numpy' 2>/dev/null || 
   echo "needs java and python3 with pyspark and numpy (pip install pyspark numpy)" >&2
   exit 1
 }
+# Spark's ALS finds a native BLAS/LAPACK through libblas.so.3/liblapack.so.3
+# (Debian: libopenblas0-pthread) and otherwise falls back to Java code; the
+# table records which it used.
+ldconfig -p 2>/dev/null | grep -q 'liblapack\.so\.3' ||
+  echo "note: no liblapack.so.3 here, Spark's ALS will use its Java fallback (apt-get install libopenblas0-pthread)" >&2
 mkdir -p "$OUT"
 cargo build -q --release -p shelfrank-trainer --bin shelfrank
 bin=target/release/shelfrank
@@ -60,8 +67,8 @@ results="$OUT/results-${prefix}synthetic-$SYNTH.md"
   echo
   echo "Load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine inflates wall times; CPU = user+sys of the process tree)"
   echo
-  echo "| data set | train events | sessions × items | native wall (CPU) | Spark wall (CPU) | Spark ALS only | import-spark | Recall@20 native | Recall@20 Spark |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| data set | train events | sessions × items | native wall (CPU) | Spark wall (CPU) | Spark ALS only | Spark's BLAS / LAPACK | peak memory native / Spark | import-spark | Recall@20 native | Recall@20 Spark |"
+  echo "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|"
 } > "$results"
 
 run() { # name train test [catalog]
@@ -71,7 +78,7 @@ run() { # name train test [catalog]
   echo "== $name: native"
   local t0 t1 t2 t3 cn cs
   t0=$(now)
-  /usr/bin/time -o "$OUT/$name-native.cpu" -f "%U %S" "$bin" train -q --threads 2 --events "$train" "${cat_args[@]}" --out "$OUT/$name-native.shelf" \
+  /usr/bin/time -o "$OUT/$name-native.cpu" -f "%U %S %M" "$bin" train -q --threads 2 --events "$train" "${cat_args[@]}" --out "$OUT/$name-native.shelf" \
     --factors "$FACTORS" --iterations "$ITERATIONS" > "$OUT/$name-native.log" 2>&1
   t1=$(now)
   echo "== $name: Spark local[2]"
@@ -87,6 +94,15 @@ run() { # name train test [catalog]
   als=$(python3 -c 'import json,sys; print("%.1f" % json.loads(sys.argv[1])["als_seconds"])' "$meta")
   events=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["events"])' "$meta")
   shape=$(python3 -c 'import json,sys; m=json.loads(sys.argv[1]); print("%d × %d" % (m["sessions_with_signal"], m["items_with_factors"]))' "$meta")
+  # JNI* = a native library (e.g. Debian libopenblas0-pthread); otherwise Java code.
+  local backends
+  backends=$(python3 -c 'import json,sys; m=json.loads(sys.argv[1]); print("%s / %s" % (m.get("blas") or "?", m.get("lapack") or "?"))' "$meta")
+  local mem
+  mem=$(python3 -c '
+import json, sys
+m = json.loads(sys.argv[1]); native = float(open(sys.argv[2]).read().split()[2]) / 1024
+jvm = m.get("driver_jvm_peak_rss_mib")
+print("%.0f / %s MiB" % (native, "?" if jvm is None else "%.0f" % jvm))' "$meta" "$OUT/$name-native.cpu")
   local rn rs
   rn=$(recall "$OUT/$name-native.shelf" "$test")
   rs=$(recall "$OUT/$name-spark.shelf" "$test")
@@ -96,7 +112,7 @@ run() { # name train test [catalog]
   local jvm
   jvm=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("driver_jvm_cpu_seconds") or 0)' "$meta")
   cs=$(awk -v j="$jvm" '{printf "%.0f", $1 + $2 + j}' "$OUT/$name-spark.cpu")
-  local line="| $name | $events | $shape | $(secs "$t0" "$t1") s ($cn s) | $(secs "$t1" "$t2") s ($cs s) | $als s | $(secs "$t2" "$t3") s | $rn | $rs |"
+  local line="| $name | $events | $shape | $(secs "$t0" "$t1") s ($cn s) | $(secs "$t1" "$t2") s ($cs s) | $als s | $backends | $mem | $(secs "$t2" "$t3") s | $rn | $rs |"
   echo "$line" | tee -a "$results"
 }
 

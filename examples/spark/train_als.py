@@ -52,6 +52,7 @@ otherwise (`shelfrank import-spark --regularization`).
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -177,11 +178,37 @@ def args_parser():
     return p
 
 
+def linear_algebra_backends(spark):
+    """Which BLAS and LAPACK Spark's ALS runs on in the driver JVM (all of Spark
+    in local mode): "JNIBLAS"/"JNILAPACK" when a native library (libblas.so.3,
+    liblapack.so.3, e.g. Debian's libopenblas0-pthread) was found, otherwise a
+    Java fallback, several times slower for ALS's Cholesky solves."""
+    def name(cls):
+        try:
+            return cls.getInstance().getClass().getSimpleName()
+        except Exception:
+            return None
+
+    try:
+        netlib = spark.sparkContext._jvm.dev.ludovic.netlib
+        return name(netlib.blas.BLAS), name(netlib.lapack.LAPACK)
+    except Exception:
+        return None, None
+
+
 def session_builder(master, driver_memory=None):
     from pyspark.sql import SparkSession
 
     b = SparkSession.builder.appName("shelfrank-train-als")
     b = b.config("spark.sql.session.timeZone", "UTC")
+    # ALS solves many small k x k systems, one per row, in parallel tasks: a
+    # multi-threaded native BLAS would only oversubscribe the cores (Spark's
+    # MLlib guide, SPARK-21305). The local-mode JVM inherits this process's
+    # environment; executors on a cluster get it through executorEnv.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("MKL_NUM_THREADS", "1")
+    b = (b.config("spark.executorEnv.OPENBLAS_NUM_THREADS", "1")
+         .config("spark.executorEnv.MKL_NUM_THREADS", "1"))
     if driver_memory:
         b = b.config("spark.driver.memory", driver_memory)
     # Under spark-submit the master is already set; with plain python3 use --master or local[*].
@@ -383,14 +410,19 @@ def main(argv=None):
     (items.coalesce(max(args.output_files, 1)).write.mode("overwrite")
      .option("compression", "none").json(out + "/items"))
     try:  # CPU seconds of the driver JVM (all of Spark in local mode; Linux), for benchmarks
-        import os
-
         pid = spark.sparkContext._gateway.proc.pid
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         jvm_cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except Exception:
         jvm_cpu = None
+    try:  # peak resident memory of the driver JVM (Linux), for benchmarks
+        with open(f"/proc/{spark.sparkContext._gateway.proc.pid}/status") as f:
+            hwm = [ln for ln in f if ln.startswith("VmHWM:")]
+        jvm_peak_mib = int(hwm[0].split()[1]) / 1024 if hwm else None
+    except Exception:
+        jvm_peak_mib = None
+    blas, lapack = linear_algebra_backends(spark)
     meta = {
         "format": "shelfrank-spark-factors",
         "version": 1,
@@ -414,6 +446,9 @@ def main(argv=None):
         "als_seconds": round(als_seconds, 3),
         "total_seconds": round(time.time() - t0, 3),
         "driver_jvm_cpu_seconds": None if jvm_cpu is None else round(jvm_cpu, 3),
+        "driver_jvm_peak_rss_mib": None if jvm_peak_mib is None else round(jvm_peak_mib, 1),
+        "blas": blas,
+        "lapack": lapack,
         "spark_version": spark.version,
         "source": ", ".join(args.events),
     }
@@ -423,7 +458,8 @@ def main(argv=None):
     print(f"trained {out}: {n_events} events ({sum(bad.values())} bad rows skipped), "
           f"{n_sessions} sessions ({n_rows} with signal), {nnz} session-item pairs; "
           f"{n_items} items, {n_factor_rows} with factors; rank {args.rank}, {args.max_iter} iterations, "
-          f"regParam {args.reg_param}, alpha {args.alpha}; ALS {als_seconds:.1f}s, "
+          f"regParam {args.reg_param}, alpha {args.alpha}; BLAS {blas}, LAPACK {lapack}; "
+          f"ALS {als_seconds:.1f}s, "
           f"total {time.time() - t0:.1f}s")
     spark.stop()
 
