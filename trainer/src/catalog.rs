@@ -35,6 +35,31 @@ fn parse_bool(s: &str) -> Option<bool> {
 }
 
 impl Catalog {
+    /// The catalogue at `path` (none: an empty one), with skipped bad rows and
+    /// duplicate ids reported on stderr: what `train` and `import-spark` read.
+    pub fn read_or_empty(path: Option<&Path>, read: &ReadOptions) -> Result<Catalog, InputError> {
+        let Some(p) = path else {
+            return Ok(Catalog::default());
+        };
+        let c = Catalog::read(p, read)?;
+        if c.bad_rows > 0 {
+            eprintln!(
+                "warning: {}: {} bad catalogue rows skipped, e.g. {}",
+                p.display(),
+                c.bad_rows,
+                c.examples.first().map_or("", String::as_str)
+            );
+        }
+        if c.duplicates > 0 {
+            eprintln!(
+                "warning: {}: {} duplicate item ids (kept the first row of each)",
+                p.display(),
+                c.duplicates
+            );
+        }
+        Ok(c)
+    }
+
     pub fn push(&mut self, item: CatalogItem) {
         if self.index.contains_key(&item.id) {
             self.duplicates += 1;

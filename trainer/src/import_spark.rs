@@ -356,30 +356,6 @@ pub fn read_items(dir: &Path, rank: usize) -> Result<Vec<SparkItem>> {
     Ok(items)
 }
 
-/// Reads the catalogue as `train` does, with its warnings.
-fn read_catalog(path: Option<&Path>, read: &ReadOptions) -> Result<Catalog> {
-    let Some(p) = path else {
-        return Ok(Catalog::default());
-    };
-    let c = Catalog::read(p, read)?;
-    if c.bad_rows > 0 {
-        eprintln!(
-            "warning: {}: {} bad catalogue rows skipped, e.g. {}",
-            p.display(),
-            c.bad_rows,
-            c.examples.first().map_or("", String::as_str)
-        );
-    }
-    if c.duplicates > 0 {
-        eprintln!(
-            "warning: {}: {} duplicate item ids (kept the first row of each)",
-            p.display(),
-            c.duplicates
-        );
-    }
-    Ok(c)
-}
-
 /// Imports and writes the model (temporary file + rename).
 pub fn import_spark(cfg: &ImportConfig) -> Result<ImportSummary> {
     let t0 = Instant::now();
@@ -387,7 +363,7 @@ pub fn import_spark(cfg: &ImportConfig) -> Result<ImportSummary> {
     let defaults = defaults_of(&meta, cfg.regularization)?;
     let k = meta.rank;
     let spark_items = read_items(&cfg.factors, k)?;
-    let catalog = read_catalog(cfg.catalog.as_deref(), &cfg.read)?;
+    let catalog = Catalog::read_or_empty(cfg.catalog.as_deref(), &cfg.read)?;
 
     // Model items: the catalogue in its order, then items only the events
     // know, in the job's order — as `train` appends unknown event items.

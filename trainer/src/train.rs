@@ -382,28 +382,7 @@ fn train_inner(cfg: &TrainConfig, threads: usize) -> Result<TrainSummary> {
             cfg.als.factors
         );
     }
-    let catalog = match &cfg.catalog {
-        Some(p) => {
-            let c = Catalog::read(p, &cfg.read)?;
-            if c.bad_rows > 0 {
-                eprintln!(
-                    "warning: {}: {} bad catalogue rows skipped, e.g. {}",
-                    p.display(),
-                    c.bad_rows,
-                    c.examples.first().map_or("", String::as_str)
-                );
-            }
-            if c.duplicates > 0 {
-                eprintln!(
-                    "warning: {}: {} duplicate item ids (kept the first row of each)",
-                    p.display(),
-                    c.duplicates
-                );
-            }
-            c
-        }
-        None => Catalog::default(),
-    };
+    let catalog = Catalog::read_or_empty(cfg.catalog.as_deref(), &cfg.read)?;
     let catalog_len = catalog.items.len();
     let prep = prepare(cfg, catalog)?;
     if prep.stats.bad_rows > 0 {
