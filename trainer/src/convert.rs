@@ -4,7 +4,7 @@
 //! time-based train/test split.
 
 use crate::catalog::{display_name, Catalog, CatalogItem};
-use crate::input::{open_csv, read_events, InputError, ReadOptions, ReadStats};
+use crate::input::{open_csv, open_csv_with, read_events, InputError, ReadOptions, ReadStats};
 use crate::timeparse::parse_timestamp;
 use anyhow::{bail, Context, Result};
 use std::collections::HashMap;
@@ -187,9 +187,9 @@ fn convert_one(
     catalog: &mut Catalog,
     emit: &mut dyn FnMut(Row) -> Result<()>,
 ) -> Result<()> {
-    let (mut reader, _) = open_csv(input)?;
     // Taobao has no header: the first line is data.
     let first_is_data = format == Format::Taobao;
+    let (mut reader, _) = open_csv_with(input, !first_is_data)?;
     let headers = if first_is_data {
         Vec::new()
     } else {
@@ -206,99 +206,6 @@ fn convert_one(
         })
     };
     let mut rec = csv::StringRecord::new();
-    if first_is_data {
-        // Re-read the header as a record.
-        let h = reader.headers().map_err(|e| InputError {
-            file: input.to_path_buf(),
-            line: 1,
-            column: None,
-            message: format!("unreadable row: {e}"),
-        })?;
-        rec = h.clone();
-        let mut first = true;
-        loop {
-            if !first {
-                match reader.read_record(&mut rec) {
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    Err(e) => {
-                        bad(
-                            summary,
-                            opts,
-                            input,
-                            0,
-                            None,
-                            format!("unreadable row: {e}"),
-                        )?;
-                        continue;
-                    }
-                }
-            }
-            let line = if first {
-                1
-            } else {
-                rec.position().map_or(0, |p| p.line())
-            };
-            first = false;
-            summary.rows += 1;
-            if rec.len() < 5 {
-                bad(
-                    summary,
-                    opts,
-                    input,
-                    line,
-                    Some((rec.len() + 1, "?")),
-                    format!(
-                        "expected 5 fields (user,item,category,behavior,unix_ts), found {}",
-                        rec.len()
-                    ),
-                )?;
-                continue;
-            }
-            let kind = match map_kind(&rec[3]) {
-                Some(k) => k,
-                None => {
-                    bad(
-                        summary,
-                        opts,
-                        input,
-                        line,
-                        Some((4, "behavior")),
-                        format!("unknown behavior \"{}\"", &rec[3]),
-                    )?;
-                    continue;
-                }
-            };
-            let Some(time) = parse_timestamp(&rec[4]) else {
-                bad(
-                    summary,
-                    opts,
-                    input,
-                    line,
-                    Some((5, "timestamp")),
-                    format!("bad timestamp \"{}\"", &rec[4]),
-                )?;
-                continue;
-            };
-            let item = rec[1].trim().to_string();
-            if !catalog.index.contains_key(&item) {
-                catalog.push(CatalogItem {
-                    id: item.clone(),
-                    category: rec[2].trim().to_string(),
-                    in_stock: true,
-                    ..CatalogItem::default()
-                });
-            }
-            summary.events += 1;
-            emit(Row {
-                session: rec[0].trim().to_string(),
-                item,
-                kind,
-                time,
-            })?;
-        }
-        return Ok(());
-    }
     match format {
         Format::Rees46 => {
             let (ct, ty, pid, cid, ccode, brand, price, uid, us) = (
@@ -464,13 +371,54 @@ fn convert_one(
                 })?;
             }
         }
-        Format::Taobao => unreachable_taobao()?,
+        Format::Taobao => {
+            // user,item,category,behavior,unix_ts
+            while let Some(line) = next_row(&mut reader, &mut rec, 5, summary, opts, input)? {
+                let kind = match map_kind(&rec[3]) {
+                    Some(k) => k,
+                    None => {
+                        bad(
+                            summary,
+                            opts,
+                            input,
+                            line,
+                            Some((4, "behavior")),
+                            format!("unknown behavior \"{}\"", &rec[3]),
+                        )?;
+                        continue;
+                    }
+                };
+                let Some(time) = parse_timestamp(&rec[4]) else {
+                    bad(
+                        summary,
+                        opts,
+                        input,
+                        line,
+                        Some((5, "timestamp")),
+                        format!("bad timestamp \"{}\"", &rec[4]),
+                    )?;
+                    continue;
+                };
+                let item = rec[1].trim().to_string();
+                if !catalog.index.contains_key(&item) {
+                    catalog.push(CatalogItem {
+                        id: item.clone(),
+                        category: rec[2].trim().to_string(),
+                        in_stock: true,
+                        ..CatalogItem::default()
+                    });
+                }
+                summary.events += 1;
+                emit(Row {
+                    session: rec[0].trim().to_string(),
+                    item,
+                    kind,
+                    time,
+                })?;
+            }
+        }
     }
     Ok(())
-}
-
-fn unreachable_taobao() -> Result<()> {
-    bail!("internal: Taobao is handled as a headerless file")
 }
 
 /// Reads the next data row with at least `need` fields into `rec` and

@@ -186,6 +186,14 @@ struct Columns {
 /// Opens a CSV-like file, sniffs the delimiter from its first line and
 /// returns a reader positioned at the header.
 pub fn open_csv(path: &Path) -> Result<(csv::Reader<Box<dyn Read>>, u64), InputError> {
+    open_csv_with(path, true)
+}
+
+/// [`open_csv`] for a file whose first line may be data (`has_headers` false).
+pub fn open_csv_with(
+    path: &Path,
+    has_headers: bool,
+) -> Result<(csv::Reader<Box<dyn Read>>, u64), InputError> {
     let file_err = |message: String| InputError {
         file: path.to_path_buf(),
         line: 0,
@@ -213,7 +221,7 @@ pub fn open_csv(path: &Path) -> Result<(csv::Reader<Box<dyn Read>>, u64), InputE
     let delimiter = sniff_delimiter(&first);
     let reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
-        .has_headers(true)
+        .has_headers(has_headers)
         .flexible(true)
         .from_reader(Box::new(buf) as Box<dyn Read>);
     Ok((reader, size))
