@@ -14,13 +14,7 @@ cd "$(dirname "$0")/.."
 EVAL=${EVAL:-target/eval}
 OUT=${OUT:-target/bench}
 REPEAT=${REPEAT:-3}
-THREADS=${THREADS:-2}
-FACTORS=${FACTORS:-64}
-ITERATIONS=${ITERATIONS:-15}
-ALPHA=${ALPHA:-100}
-LAMBDA=${LAMBDA:-1}
-EVENT_WEIGHTS=${EVENT_WEIGHTS:-view_item=1,add_to_cart=1,remove_from_cart=0,purchase=1}
-HALF_LIFE=${HALF_LIFE:-5m}
+. scripts/eval_settings.sh  # the evaluation's training settings
 
 if ! python3 -c 'import implicit, scipy, threadpoolctl' 2>/dev/null; then
   pip3 install --quiet 'implicit==0.7.3' threadpoolctl

@@ -19,13 +19,7 @@ EVENTS=${EVENTS:-10000000}
 SYNTH=${SYNTH:-1}
 REPEAT=${REPEAT:-3}
 SYNTH_REPEAT=${SYNTH_REPEAT:-1}
-THREADS=${THREADS:-2}
-FACTORS=${FACTORS:-64}
-ITERATIONS=${ITERATIONS:-15}
-ALPHA=${ALPHA:-100}
-LAMBDA=${LAMBDA:-1}
-EVENT_WEIGHTS=${EVENT_WEIGHTS:-view_item=1,add_to_cart=1,remove_from_cart=0,purchase=1}
-HALF_LIFE=${HALF_LIFE:-5m}
+. scripts/eval_settings.sh  # the evaluation's training settings
 
 [ -x /usr/bin/time ] || { echo "train_bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
 if [ -z "${SR:-}" ]; then

@@ -17,18 +17,8 @@ cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/data}
 OUT=${OUT:-target/eval}
 MODE=${MODE:-test}
-THREADS=${THREADS:-2}
-# Hyper-parameters, chosen on the YOOCHOOSE validation split (train_tr /
-# train_valid) and the validation splits below, never on a test split.
-FACTORS=${FACTORS:-64}
-ITERATIONS=${ITERATIONS:-15}
-ALPHA=${ALPHA:-100}
-LAMBDA=${LAMBDA:-1}
-# Every interaction counts the same for next-item prediction (validation: REES46 cosmetics).
-EVENT_WEIGHTS=${EVENT_WEIGHTS:-view_item=1,add_to_cart=1,remove_from_cart=0,purchase=1}
-# Recency half-life of event strengths, in training and in the engine's session
-# profile: 5m beat 7d, 1h, 15m, 2m and 30s on the validation splits (docs/EVALUATION.md).
-HALF_LIFE=${HALF_LIFE:-5m}
+# Hyper-parameters (THREADS, FACTORS, ITERATIONS, ALPHA, LAMBDA, EVENT_WEIGHTS, HALF_LIFE).
+. scripts/eval_settings.sh
 BLEND_BETA=${BLEND_BETA:-1}
 BLEND_WINDOW=${BLEND_WINDOW:-1}
 
