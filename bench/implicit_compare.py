@@ -121,23 +121,30 @@ def cpu_self():
     return r.ru_utime + r.ru_stime
 
 
+def train_shelfrank(binary, a, model):
+    """Runs `shelfrank train` `--repeat` times into `model`: the ALS wall time
+    it reports and the CPU time of the whole command, per run."""
+    cmd = [binary, "train", "-q", "--events", a.train, "--out", model,
+           "--factors", str(a.factors), "--iterations", str(a.iterations),
+           "--alpha", str(a.alpha), "--regularization", str(a.regularization),
+           "--event-weights", a.event_weights, "--half-life", a.half_life,
+           "--seed", str(a.seed), "--threads", str(a.threads), "--cg-steps", "3"]
+    walls, cpus = [], []
+    for _ in range(a.repeat):
+        c0 = cpu_children()
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        cpus.append(cpu_children() - c0)
+        m = re.search(r"ALS ([0-9.]+)s", out)
+        walls.append(float(m.group(1)) if m else float("nan"))
+    return walls, cpus
+
+
 def run_shelfrank(binary, a, ks):
     """Trains `--repeat` times (best ALS wall time and best CPU time of the
     whole train command), evaluates the last model."""
-    walls, cpus = [], []
     with tempfile.TemporaryDirectory() as d:
         model = os.path.join(d, "model.shelf")
-        cmd = [binary, "train", "-q", "--events", a.train, "--out", model,
-               "--factors", str(a.factors), "--iterations", str(a.iterations),
-               "--alpha", str(a.alpha), "--regularization", str(a.regularization),
-               "--event-weights", a.event_weights, "--half-life", a.half_life,
-               "--seed", str(a.seed), "--threads", str(a.threads), "--cg-steps", "3"]
-        for _ in range(a.repeat):
-            c0 = cpu_children()
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-            cpus.append(cpu_children() - c0)
-            m = re.search(r"ALS ([0-9.]+)s", out)
-            walls.append(float(m.group(1)) if m else float("nan"))
+        walls, cpus = train_shelfrank(binary, a, model)
         rep = os.path.join(d, "report")
         subprocess.run([binary, "eval", "-q", "--model", model, "--test", a.test,
                         "--k", ",".join(map(str, ks)), "--threads", str(a.threads), "--report", rep],
@@ -149,19 +156,8 @@ def run_shelfrank(binary, a, ks):
 
 
 def time_only(a, ui, fit_walls, fit_cpus, version):
-    walls, cpus = [], []
     with tempfile.TemporaryDirectory() as d:
-        cmd = [a.shelfrank, "train", "-q", "--events", a.train, "--out", os.path.join(d, "m.shelf"),
-               "--factors", str(a.factors), "--iterations", str(a.iterations),
-               "--alpha", str(a.alpha), "--regularization", str(a.regularization),
-               "--event-weights", a.event_weights, "--half-life", a.half_life,
-               "--seed", str(a.seed), "--threads", str(a.threads), "--cg-steps", "3"]
-        for _ in range(a.repeat):
-            c0 = cpu_children()
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-            cpus.append(cpu_children() - c0)
-            m = re.search(r"ALS ([0-9.]+)s", out)
-            walls.append(float(m.group(1)) if m else float("nan"))
+        walls, cpus = train_shelfrank(a.shelfrank, a, os.path.join(d, "m.shelf"))
     name = a.name or os.path.basename(a.train)
     print(f"{name}: {ui.shape[0]} sessions x {ui.shape[1]} items, {ui.nnz} nonzeros (training time only); "
           f"{a.factors} factors, {a.iterations} iterations, {a.threads} threads")
