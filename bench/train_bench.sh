@@ -9,7 +9,7 @@
 # EVENTS=10000000 sets the synthetic log's size; SYNTH=0 skips it; REPEAT=3
 # (SYNTH_REPEAT=1 for the synthetic log) runs each training that many times:
 # the table shows the fastest run and the largest peak. Settings are
-# scripts/eval_all.sh's defaults.
+# scripts/eval_settings.sh (the evaluation's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
