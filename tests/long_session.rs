@@ -9,6 +9,7 @@ mod common;
 use common::*;
 use js_sys::{Array, Object, Reflect, Uint8Array, JSON};
 use shelfrank::wasm_api::Recommender;
+use shelfrank::EventKind;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -94,16 +95,7 @@ async fn a_million_events_keep_memory_bounded_and_the_profile_capped() {
     let (mean_before, worst_before) = ranking_latency(&mut r, &mut t);
     let heap_before = wasm_heap_bytes();
 
-    let kinds = [
-        "view_item",
-        "select_item",
-        "add_to_cart",
-        "remove_from_cart",
-        "add_to_wishlist",
-        "begin_checkout",
-        "purchase",
-        "dwell",
-    ];
+    let kinds = EventKind::ALL.map(EventKind::name);
     // 48 known ids and a stream of ids the model has never seen.
     let ids: Vec<String> = (0..PER_CATEGORY * CATEGORIES.len())
         .map(|i| format!("sku-{}-{}", i / PER_CATEGORY, i % PER_CATEGORY))
