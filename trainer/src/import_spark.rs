@@ -22,7 +22,9 @@
 use crate::als::{Factors, Rng};
 use crate::catalog::{Catalog, CatalogItem};
 use crate::input::ReadOptions;
-use crate::train::{fill_cold, item_records, quantisation_error, write_and_read_back};
+use crate::train::{
+    fill_cold, item_records, quantisation_error, write_and_read_back, ItemCoverage,
+};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -85,13 +87,8 @@ pub struct ImportSummary {
     pub out: String,
     pub metadata: SparkMetadata,
     pub item_lines: usize,
-    pub items: usize,
-    pub warm_items: usize,
-    pub cold_items: usize,
-    pub cold_by_category_brand: usize,
-    pub cold_by_category: usize,
-    pub cold_by_brand: usize,
-    pub cold_zero: usize,
+    #[serde(flatten)]
+    pub coverage: ItemCoverage,
     pub not_in_catalog: usize,
     pub lambda: f32,
     pub model_bytes: usize,
@@ -402,7 +399,7 @@ pub fn import_spark(cfg: &ImportConfig) -> Result<ImportSummary> {
         items: warm,
     };
     let mut all = vec![0f32; items.len() * k];
-    let cold = fill_cold(&items, &column_of, &factors, &mut all);
+    let coverage = fill_cold(&items, &column_of, &factors, &mut all);
     let spec = ModelSpec {
         dim: k,
         // The popularity prior exactly as `train` computes it.
@@ -419,7 +416,6 @@ pub fn import_spark(cfg: &ImportConfig) -> Result<ImportSummary> {
         .map(|_| factors.item(rng.below(n_warm)).to_vec())
         .collect();
     let qerr = quantisation_error(&model, &spec.factors, &sample);
-    let warm_items = column_of.iter().filter(|c| c.is_some()).count();
     Ok(ImportSummary {
         factors_dir: cfg.factors.display().to_string(),
         catalog_file: cfg.catalog.as_ref().map(|p| p.display().to_string()),
@@ -427,13 +423,7 @@ pub fn import_spark(cfg: &ImportConfig) -> Result<ImportSummary> {
         lambda: defaults.lambda,
         metadata: meta,
         item_lines: spark_items.len(),
-        items: items.len(),
-        warm_items,
-        cold_items: items.len() - warm_items,
-        cold_by_category_brand: cold[0],
-        cold_by_category: cold[1],
-        cold_by_brand: cold[2],
-        cold_zero: cold[3],
+        coverage,
         not_in_catalog,
         model_bytes,
         quantisation_rel_error: qerr,
@@ -452,8 +442,8 @@ pub fn print_summary(s: &ImportSummary, out: &mut dyn Write) -> std::io::Result<
     )?;
     writeln!(
         out,
-        "  items     {} total: {} trained, {} cold (factors from category+brand {}, category {}, brand {}, none {}); {} not in the catalogue",
-        s.items, s.warm_items, s.cold_items, s.cold_by_category_brand, s.cold_by_category, s.cold_by_brand, s.cold_zero, s.not_in_catalog
+        "  items     {}; {} not in the catalogue",
+        s.coverage, s.not_in_catalog
     )?;
     writeln!(out, "  fold-in   λ={} (browser)", s.lambda)?;
     writeln!(

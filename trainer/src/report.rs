@@ -153,7 +153,7 @@ pub fn markdown(r: &EvalResult, train: Option<&TrainSummary>) -> String {
         let _ = writeln!(
             s,
             "{} events, {} sessions, {} items ({} cold), {} factors, λ={}, α={}, half-life {}, {} iterations ({} solver), seed {}, {} threads; {:.2}s total; model {} bytes, int8 score error {:.2}%.",
-            t.events, t.sessions, t.items, t.cold_items, t.factors, t.lambda, t.alpha, format_hours(t.half_life_hours), t.iterations, t.solver, t.seed, t.threads, t.total_seconds, t.model_bytes, 100.0 * t.quantisation_rel_error
+            t.events, t.sessions, t.coverage.items, t.coverage.cold_items, t.factors, t.lambda, t.alpha, format_hours(t.half_life_hours), t.iterations, t.solver, t.seed, t.threads, t.total_seconds, t.model_bytes, 100.0 * t.quantisation_rel_error
         );
     }
     s

@@ -62,13 +62,8 @@ pub struct TrainSummary {
     pub bad_rows: u64,
     pub sessions: u32,
     pub sessions_with_signal: usize,
-    pub items: usize,
-    pub warm_items: usize,
-    pub cold_items: usize,
-    pub cold_by_category_brand: usize,
-    pub cold_by_category: usize,
-    pub cold_by_brand: usize,
-    pub cold_zero: usize,
+    #[serde(flatten)]
+    pub coverage: ItemCoverage,
     pub nonzeros: usize,
     pub factors: usize,
     pub iterations: usize,
@@ -262,14 +257,44 @@ pub fn write_and_read_back(spec: &ModelSpec, out: &Path) -> Result<(usize, Model
     Ok((len, model))
 }
 
+/// Where the model's item factors came from: trained, or a cold-start rule
+/// of [`fill_cold`]. Printed and reported by `train` and `import-spark`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ItemCoverage {
+    pub items: usize,
+    pub warm_items: usize,
+    pub cold_items: usize,
+    pub cold_by_category_brand: usize,
+    pub cold_by_category: usize,
+    pub cold_by_brand: usize,
+    pub cold_zero: usize,
+}
+
+impl std::fmt::Display for ItemCoverage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} total: {} trained, {} cold (factors from category+brand {}, category {}, brand {}, none {})",
+            self.items,
+            self.warm_items,
+            self.cold_items,
+            self.cold_by_category_brand,
+            self.cold_by_category,
+            self.cold_by_brand,
+            self.cold_zero
+        )
+    }
+}
+
 /// Cold-start factors: the mean of warm items sharing category and brand,
-/// else category, else brand, else zero. Returns counts per rule.
+/// else category, else brand, else zero. Returns how many items each rule
+/// served.
 pub fn fill_cold(
     items: &[CatalogItem],
     column_of: &[Option<u32>],
     f: &Factors,
     out: &mut [f32],
-) -> [usize; 4] {
+) -> ItemCoverage {
     let k = f.k;
     let mut sums: HashMap<(u8, String, String), (Vec<f64>, usize)> = HashMap::new();
     for (i, it) in items.iter().enumerate() {
@@ -317,7 +342,16 @@ pub fn fill_cold(
             counts[3] += 1;
         }
     }
-    counts
+    let cold_items = counts.iter().sum::<usize>();
+    ItemCoverage {
+        items: items.len(),
+        warm_items: items.len() - cold_items,
+        cold_items,
+        cold_by_category_brand: counts[0],
+        cold_by_category: counts[1],
+        cold_by_brand: counts[2],
+        cold_zero: counts[3],
+    }
 }
 
 /// Mean relative error ‖s − ŝ‖/‖s‖ of full-catalogue scores for a sample
@@ -430,7 +464,7 @@ fn train_inner(cfg: &TrainConfig, threads: usize) -> Result<TrainSummary> {
     let t2 = Instant::now();
     let k = cfg.als.factors;
     let mut all = vec![0f32; prep.items.len() * k];
-    let cold_counts = fill_cold(&prep.items, &prep.column_of, &factors, &mut all);
+    let coverage = fill_cold(&prep.items, &prep.column_of, &factors, &mut all);
     let spec = ModelSpec {
         dim: k,
         items: item_records(&prep.items, &prep.counts),
@@ -450,7 +484,6 @@ fn train_inner(cfg: &TrainConfig, threads: usize) -> Result<TrainSummary> {
         .collect();
     let qerr = quantisation_error(&model, &spec.factors, &sample);
     let write_seconds = t2.elapsed().as_secs_f64();
-    let warm = prep.column_of.iter().filter(|c| c.is_some()).count();
     Ok(TrainSummary {
         events_file: cfg.events.display().to_string(),
         catalog_file: cfg.catalog.as_ref().map(|p| p.display().to_string()),
@@ -460,13 +493,7 @@ fn train_inner(cfg: &TrainConfig, threads: usize) -> Result<TrainSummary> {
         bad_rows: prep.stats.bad_rows,
         sessions: prep.stats.sessions,
         sessions_with_signal: with_signal.len(),
-        items: prep.items.len(),
-        warm_items: warm,
-        cold_items: prep.items.len() - warm,
-        cold_by_category_brand: cold_counts[0],
-        cold_by_category: cold_counts[1],
-        cold_by_brand: cold_counts[2],
-        cold_zero: cold_counts[3],
+        coverage,
         nonzeros: m.nnz(),
         factors: k,
         iterations: cfg.als.iterations,
@@ -498,11 +525,7 @@ pub fn print_summary(s: &TrainSummary, out: &mut dyn Write) -> std::io::Result<(
         "  data      {} events ({} bad rows skipped), {} sessions ({} with signal), {} session–item pairs",
         s.events, s.bad_rows, s.sessions, s.sessions_with_signal, s.nonzeros
     )?;
-    writeln!(
-        out,
-        "  items     {} total: {} trained, {} cold (factors from category+brand {}, category {}, brand {}, none {})",
-        s.items, s.warm_items, s.cold_items, s.cold_by_category_brand, s.cold_by_category, s.cold_by_brand, s.cold_zero
-    )?;
+    writeln!(out, "  items     {}", s.coverage)?;
     writeln!(
         out,
         "  model     {} factors, λ={} α={} half-life {}, {} solver, {} iterations, seed {}, {} threads",

@@ -93,14 +93,21 @@ fn import_builds_the_model_with_catalogue_cold_items_and_prior() {
     let out = root.path().join("m.shelf");
     let s = import_spark(&cfg(&dir, Some(catalog), &out)).unwrap();
     // 6 catalogue items + "unlisted" appended; gone/new-phone/orphan are cold.
-    assert_eq!((s.items, s.warm_items, s.cold_items), (7, 4, 3));
+    assert_eq!(
+        (
+            s.coverage.items,
+            s.coverage.warm_items,
+            s.coverage.cold_items
+        ),
+        (7, 4, 3)
+    );
     assert_eq!(s.not_in_catalog, 1);
     assert_eq!(
         (
-            s.cold_by_category_brand,
-            s.cold_by_category,
-            s.cold_by_brand,
-            s.cold_zero
+            s.coverage.cold_by_category_brand,
+            s.coverage.cold_by_category,
+            s.coverage.cold_by_brand,
+            s.coverage.cold_zero
         ),
         (2, 0, 0, 1)
     );
@@ -210,7 +217,10 @@ fn native_factors_imported_give_the_native_file_byte_for_byte() {
     );
     let imported = root.path().join("imported.shelf");
     let s = import_spark(&cfg(&dir, Some(spark_fixture("catalog.csv")), &imported)).unwrap();
-    assert!(s.cold_items > 0 && s.warm_items > 0, "{s:?}");
+    assert!(
+        s.coverage.cold_items > 0 && s.coverage.warm_items > 0,
+        "{s:?}"
+    );
     let _ = cold;
     assert!(
         std::fs::read(&native).unwrap() == std::fs::read(&imported).unwrap(),

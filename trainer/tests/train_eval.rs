@@ -75,13 +75,20 @@ fn cold_items_get_the_mean_of_their_category_and_brand() {
     .unwrap();
     let out = dir.path().join("m.shelf");
     let s = train(&config(events, Some(catalog), out.clone())).unwrap();
-    assert_eq!((s.items, s.warm_items, s.cold_items), (8, 4, 4));
     assert_eq!(
         (
-            s.cold_by_category_brand,
-            s.cold_by_category,
-            s.cold_by_brand,
-            s.cold_zero
+            s.coverage.items,
+            s.coverage.warm_items,
+            s.coverage.cold_items
+        ),
+        (8, 4, 4)
+    );
+    assert_eq!(
+        (
+            s.coverage.cold_by_category_brand,
+            s.coverage.cold_by_category,
+            s.coverage.cold_by_brand,
+            s.coverage.cold_zero
         ),
         (1, 1, 1, 1)
     );
